@@ -3,23 +3,38 @@ and offers the features: ingest, retrieve, ask, stream, summarize, and the LangC
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+
+from qa import prompts
+from qa.answers import Answer, Passage, finalize, format_history, prompt_inputs, question_language, select_passages
 from qa.embeddings import embedder_name, get_embedder
 from qa.ingestion import IngestReport, ProgressCallback, ingest_paths
-from qa.retrieval import Filters, dense_search
+from qa.retrieval import Filters, hybrid_search
 from qa.settings import Settings, get_settings
-from qa.store import ArticleInfo, Store, StoredChunk
+from qa.store import ArticleInfo, NoArticlesError, Store, StoredChunk
+
+History = list[tuple[str, str]]
 
 
 class Assistant:
+    """Questions and summaries over the articles of one store.
+
+    >>> assistant = Assistant()                       # default store, bundled local model
+    >>> answer = assistant.ask("Qui a interrogé Stoltenberg ?")
+    >>> answer.text, answer.sources
+    """
+
     def __init__(self, settings: Settings | None = None, **overrides):
         base = settings or get_settings()
         self.settings = base.model_copy(update=overrides) if overrides else base
 
-    # ------------------------------------------------------------ components
+    # ------------------------------------------------------------ components (built once, lazily)
     @cached_property
     def embedder(self):
         s = self.settings
@@ -29,7 +44,13 @@ class Assistant:
     def store(self) -> Store:
         return Store(self.settings.store_dir, embedder_name(self.embedder))
 
-    # ------------------------------------------------------------ features
+    @cached_property
+    def llm(self):
+        from qa.llm import get_chat_model
+
+        return get_chat_model(self.settings)
+
+    # ------------------------------------------------------------ articles
     def ingest(self, paths: Iterable[str | Path], on_progress: ProgressCallback | None = None) -> IngestReport:
         return ingest_paths(paths, self.store, self.embedder, self.settings, on_progress=on_progress)
 
@@ -39,5 +60,104 @@ class Assistant:
     def articles(self) -> list[ArticleInfo]:
         return self.store.list_articles()
 
-    def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None) -> list[StoredChunk]:
-        return dense_search(self.store, self.embedder, question, k or self.settings.top_k, filters)
+    # ------------------------------------------------------------ retrieval
+    def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None, *,
+                 language: str | None = None) -> list[StoredChunk]:
+        """The passages that bear on ``question``: dense + keyword search fused, plus, when the store
+        holds articles in other languages, a translation of the question (half weight)."""
+        extra = []
+        if self.settings.translate_queries:
+            language = language or question_language(question, self.preferred_languages())
+            extra = [(t, 0.5) for t in self._translations(question, language)]
+        return hybrid_search(self.store, self.embedder, question, k or self.settings.top_k, filters,
+                             extra_queries=extra)
+
+    def preferred_languages(self) -> tuple[str, ...]:
+        """The collection's languages, most common first, then English and French."""
+        return tuple(dict.fromkeys([*list(self.store.languages())[:3], "en", "fr"]))
+
+    def _translations(self, question: str, language: str) -> list[str]:
+        others = [lang for lang, count in self.store.languages().items()
+                  if lang != language and lang in prompts.LANGUAGE_NAMES][:1]
+        chain = prompts.template("translate_query") | self.llm.bind(max_tokens=96) | StrOutputParser()
+        out = []
+        for lang in others:
+            text = chain.invoke({"question": question, "language": prompts.language_name(lang)}).strip()
+            if text and text.lower() != question.lower():
+                out.append(text.split("\n")[0])
+        return out
+
+    # ------------------------------------------------------------ answers
+    def _prepare(self, inputs: dict | str) -> dict:
+        """Question (+ history, filters) → standalone question, language, retrieved passages."""
+        if isinstance(inputs, str):
+            inputs = {"question": inputs}
+        question = inputs["question"].strip()
+        if not question:
+            raise ValueError("Empty question.")
+        if self.store.count_articles() == 0:
+            raise NoArticlesError(f"No articles in {self.store.directory} yet: add some first "
+                                  "(python ingest.py PATH..., or the app's 'Add articles' tab).")
+        history: History = inputs.get("history") or []
+        filters = inputs.get("filters")
+        if isinstance(filters, dict):
+            filters = Filters(**filters)
+        language = question_language(question, self.preferred_languages())
+        standalone = self.condense(question, history) if history else question
+        chunks = self.retrieve(standalone, k=max(self.settings.top_k, self.settings.context_passages),
+                               filters=filters, language=language)
+        passages = select_passages(standalone, chunks, self.embedder, max_passages=self.settings.context_passages)
+        return {"question": question, "standalone": standalone, "language": language, "passages": passages,
+                "started": inputs.get("started", time.perf_counter())}
+
+    def condense(self, question: str, history: History) -> str:
+        """A follow-up question rewritten to stand alone, using the conversation."""
+        chain = prompts.template("condense_question") | self.llm.bind(max_tokens=96) | StrOutputParser()
+        rewritten = chain.invoke({"history": format_history(history), "question": question}).strip()
+        return rewritten.split("\n")[0].strip() or question
+
+    def _answer_prompt_inputs(self, state: dict) -> dict:
+        return prompt_inputs(state["standalone"], state["passages"], state["language"])
+
+    def _finish(self, state: dict) -> Answer:
+        answer = finalize(state["question"], state["raw"], state["passages"], state["language"],
+                          standalone=state["standalone"] if state["standalone"] != state["question"] else None)
+        answer.seconds = round(time.perf_counter() - state["started"], 3)
+        return answer
+
+    @cached_property
+    def chain(self) -> Runnable:
+        """The whole question-answering pipeline as a LangChain Runnable (invoke, stream, batch, ainvoke).
+
+        Input: a question string or ``{"question": str, "history": [(q, a), ...], "filters": Filters}``.
+        Output: :class:`Answer`.
+        """
+        generate = (RunnableLambda(self._answer_prompt_inputs) | prompts.chat("answer_system", "answer_user")
+                    | self.llm | StrOutputParser())
+        return (RunnableLambda(self._prepare) | RunnablePassthrough.assign(raw=generate)
+                | RunnableLambda(self._finish)).with_config(run_name="newsdesk_qa")
+
+    def ask(self, question: str, history: History | None = None, filters: Filters | None = None) -> Answer:
+        return self.chain.invoke({"question": question, "history": history or [], "filters": filters})
+
+    def stream(self, question: str, history: History | None = None,
+               filters: Filters | None = None) -> Iterator[str | Answer]:
+        """Yield the answer's text as the model writes it, then the checked :class:`Answer` last.
+
+        The final Answer may differ from the streamed text: invalid citations are removed, and an
+        answer whose facts are not in its passages is replaced by a refusal.
+        """
+        state = self._prepare({"question": question, "history": history or [], "filters": filters,
+                               "started": time.perf_counter()})
+        prompt = prompts.chat("answer_system", "answer_user").invoke(self._answer_prompt_inputs(state))
+        raw = []
+        if state["passages"]:
+            for chunk in self.llm.stream(prompt):
+                raw.append(chunk.content)
+                yield chunk.content
+        state["raw"] = "".join(raw) or "NOT_FOUND"
+        yield self._finish(state)
+
+    def passages_for(self, question: str, filters: Filters | None = None) -> list[Passage]:
+        """The numbered passages the model would read for ``question`` (for inspection and tests)."""
+        return self._prepare({"question": question, "filters": filters})["passages"]

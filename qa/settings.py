@@ -58,6 +58,9 @@ class Settings(BaseSettings):
 
     # retrieval
     top_k: int = Field(5, ge=1)
+    context_passages: int = Field(4, ge=1, description="Passages the model reads for an answer")
+    translate_queries: bool = Field(
+        True, description="Also search with the question translated into the store's other languages")
 
     # generation
     llm: Literal["local", "openai"] = "local"

@@ -52,6 +52,10 @@ class EmbedderMismatchError(StoreError):
     pass
 
 
+class NoArticlesError(StoreError):
+    pass
+
+
 class ArticleInfo(BaseModel):
     """What the store knows about an article, without its text."""
 
@@ -168,6 +172,12 @@ class Store:
             article = self.get_article(article_id)
             if article is not None:
                 yield article
+
+    def languages(self) -> dict[str, int]:
+        """Article count per language, most common first."""
+        rows = self._db.execute("SELECT lang, COUNT(*) FROM articles WHERE lang IS NOT NULL GROUP BY lang "
+                                "ORDER BY COUNT(*) DESC").fetchall()
+        return {row[0]: row[1] for row in rows}
 
     def count_articles(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

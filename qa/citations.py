@@ -1,0 +1,77 @@
+"""Citations and grounding: which passages an answer cites, and whether its facts are in them.
+
+A small model will not reliably refuse, so every answer is checked after generation: its numbers
+(and, when it is written in the passages' language, its names) must appear in the passages it cites.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_NUMBER = re.compile(r"\d+(?:[ \u202f\u00a0.,]\d{3})*(?:[.,]\d+)?")
+_NAME = re.compile(r"[A-ZÀ-ÖØ-Þ][\w’'-]{2,}(?:\s+[A-ZÀ-ÖØ-Þ][\w’'-]{2,})*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:«“\"]\s*)$")
+NOT_FOUND = "NOT_FOUND"
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, typographic quotes made plain."""
+    text = text.replace("’", "'").replace("\u202f", " ").replace("\u00a0", " ")
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+def cited_numbers(answer: str) -> list[int]:
+    """Passage numbers cited in the answer, in order of first appearance: "[1]", "[2, 3]", "[1][2]"."""
+    seen: list[int] = []
+    for group in _CITATION.findall(answer):
+        for number in re.split(r"\s*[,;]\s*", group):
+            n = int(number)
+            if n not in seen:
+                seen.append(n)
+    return seen
+
+
+def strip_citations(answer: str, keep: set[int]) -> str:
+    """Remove citations to passages that do not exist; keep the others, normalised as [n]."""
+    def replace(match: re.Match) -> str:
+        numbers = [int(n) for n in re.split(r"\s*[,;]\s*", match.group(1)) if int(n) in keep]
+        return "".join(f"[{n}]" for n in numbers)
+
+    text = _CITATION.sub(replace, answer)
+    return re.sub(r"\s+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
+
+
+def _digits(number: str) -> str:
+    return re.sub(r"[ \u202f\u00a0.,]", "", number)
+
+
+def numbers_in(text: str) -> set[str]:
+    return {_digits(n) for n in _NUMBER.findall(text) if _digits(n)}
+
+
+def names_in(text: str) -> set[str]:
+    """Capitalised words that are not the first word of a sentence: likely names of people, places, bodies."""
+    text = _CITATION.sub(" ", text)
+    return {m.group(0) for m in _NAME.finditer(text) if not _SENTENCE_START.search(text[:m.start()])}
+
+
+def unsupported_facts(answer: str, evidence: str, question: str = "", check_names: bool = True) -> list[str]:
+    """The numbers and names of ``answer`` found neither in ``evidence`` nor in the question."""
+    answer = _CITATION.sub(" ", answer)
+    allowed_numbers = numbers_in(evidence) | numbers_in(question)
+    missing = [n for n in sorted(numbers_in(answer)) if n not in allowed_numbers
+               and not any(n in allowed for allowed in allowed_numbers)]
+    if check_names:
+        haystack = fold(evidence + " " + question)
+        for name in sorted(names_in(answer)):
+            words = [w for w in re.findall(r"\w+", fold(name)) if len(w) > 2]
+            if words and not all(w in haystack for w in words):
+                missing.append(name)
+    return missing
+
+
+def is_refusal(answer: str) -> bool:
+    stripped = answer.strip().strip(".").strip()
+    return not stripped or NOT_FOUND in answer.upper().replace(" ", "_")

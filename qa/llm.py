@@ -1,0 +1,130 @@
+"""The language model, built in one place: a local GGUF through llama.cpp (default: the bundled
+Qwen2.5 1.5B), or any OpenAI-compatible endpoint (OpenAI, Mistral, Ollama, vLLM, a llama.cpp server).
+
+Both are LangChain chat models, so the chains are the same whichever is configured.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict, PrivateAttr
+
+from qa.bundled import BUNDLED, ModelMissingError, assemble
+from qa.settings import Settings
+
+_ROLES = {"human": "user", "ai": "assistant", "system": "system"}
+
+
+class ModelUnavailableError(RuntimeError):
+    """The configured model cannot be used; the message says what to do."""
+
+
+@lru_cache(maxsize=2)
+def _load_llama(path: str, n_ctx: int, threads: int):
+    from llama_cpp import Llama
+
+    if not Path(path).exists():
+        raise ModelUnavailableError(f"Model file not found: {path}. Set QA_MODEL_PATH to a GGUF file.")
+    try:
+        llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
+                      n_batch=512, verbose=False, seed=0)
+    except ValueError as exc:
+        raise ModelUnavailableError(f"Cannot load the model {path}: {exc}") from exc
+    return llama, threading.Lock()
+
+
+class LocalChatModel(BaseChatModel):
+    """A GGUF chat model run in-process by llama.cpp. One generation at a time per model (a lock
+    queues concurrent requests); llama.cpp reuses the KV cache of the longest common prompt prefix."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_path: str
+    n_ctx: int = 4096
+    threads: int = 2
+    temperature: float = 0.0
+    max_tokens: int = 384
+    _llama: Any = PrivateAttr(default=None)
+    _lock: Any = PrivateAttr(default=None)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama.cpp"
+
+    @property
+    def _identifying_params(self) -> dict:
+        return {"model_path": self.model_path, "n_ctx": self.n_ctx}
+
+    def _model(self):
+        if self._llama is None:
+            self._llama, self._lock = _load_llama(self.model_path, self.n_ctx, self.threads)
+        return self._llama
+
+    def _request(self, messages: list[BaseMessage], stop: list[str] | None, **kwargs) -> dict:
+        return {
+            "messages": [{"role": _ROLES.get(m.type, "user"), "content": m.content} for m in messages],
+            "temperature": kwargs.get("temperature", self.temperature),
+            "max_tokens": kwargs.get("max_tokens", self.max_tokens),
+            "stop": stop or None,
+            "seed": 0,
+        }
+
+    def _generate(self, messages, stop=None, run_manager: CallbackManagerForLLMRun | None = None, **kwargs):
+        text = "".join(chunk.text for chunk in self._stream(messages, stop, run_manager, **kwargs))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(self, messages, stop=None, run_manager: CallbackManagerForLLMRun | None = None,
+                **kwargs) -> Iterator[ChatGenerationChunk]:
+        llama = self._model()
+        with self._lock:
+            for part in llama.create_chat_completion(stream=True, **self._request(messages, stop, **kwargs)):
+                token = part["choices"][0]["delta"].get("content") or ""
+                if not token:
+                    continue
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=token))
+                if run_manager:
+                    run_manager.on_llm_new_token(token, chunk=chunk)
+                yield chunk
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._model().tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+
+def model_path(settings: Settings) -> Path:
+    if settings.model_path:
+        return Path(settings.model_path).expanduser()
+    try:
+        return assemble(settings.bundled_model, settings.cache_dir)
+    except ModelMissingError as exc:
+        raise ModelUnavailableError(str(exc)) from exc
+
+
+def model_id(settings: Settings) -> str:
+    """A short name for the configured model (recorded with cached summaries)."""
+    if settings.llm == "openai":
+        return f"openai:{settings.openai_model}@{settings.openai_base_url or 'api.openai.com'}"
+    if settings.model_path:
+        return f"gguf:{Path(settings.model_path).name}"
+    return f"gguf:{BUNDLED[settings.bundled_model].filename}"
+
+
+def get_chat_model(settings: Settings, **overrides) -> BaseChatModel:
+    """The configured chat model. ``overrides`` (temperature, max_tokens) apply to this instance only."""
+    temperature = overrides.get("temperature", settings.temperature)
+    max_tokens = overrides.get("max_tokens", settings.max_tokens)
+    if settings.llm == "openai":
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(model=settings.openai_model, base_url=settings.openai_base_url,
+                          api_key=settings.openai_api_key or "not-needed", temperature=temperature,
+                          max_tokens=max_tokens, timeout=settings.request_timeout, max_retries=1, seed=0)
+    return LocalChatModel(model_path=str(model_path(settings)), n_ctx=settings.n_ctx, threads=settings.threads,
+                          temperature=temperature, max_tokens=max_tokens)

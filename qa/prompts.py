@@ -1,0 +1,50 @@
+"""Prompts are product text and live in ``prompts/`` as files, each with its named placeholders."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from langchain_core.prompts import ChatPromptTemplate, PromptTemplate
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+LANGUAGE_NAMES = {
+    "en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
+    "nl": "Dutch", "pl": "Polish", "ru": "Russian", "ar": "Arabic", "zh": "Chinese", "ja": "Japanese",
+    "ko": "Korean", "tr": "Turkish", "th": "Thai",
+}
+
+
+@lru_cache(maxsize=None)
+def load(name: str) -> str:
+    """The text of ``prompts/<name>.txt``."""
+    path = PROMPTS_DIR / f"{name}.txt"
+    return path.read_text(encoding="utf-8").strip()
+
+
+def template(name: str) -> PromptTemplate:
+    return PromptTemplate.from_template(load(name))
+
+
+def chat(system: str, user: str) -> ChatPromptTemplate:
+    """A chat prompt from two prompt files: a stable system part and a user part with placeholders."""
+    return ChatPromptTemplate.from_messages([("system", load(system)), ("human", load(user))])
+
+
+@lru_cache(maxsize=1)
+def refusals() -> dict[str, str]:
+    out = {}
+    for line in load("refusals").splitlines():
+        if line.strip() and not line.startswith("#"):
+            code, text = line.split(":", 1)
+            out[code.strip()] = text.strip()
+    return out
+
+
+def refusal(language: str) -> str:
+    return refusals().get(language, refusals()["en"])
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)

@@ -1,0 +1,105 @@
+"""The evaluation set data/eval/questions.jsonl: composition, schema, and evidence copied verbatim."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from qa.metrics import answer_matches, evidence_hit
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL = ROOT / "data" / "eval"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+ORANGESUM_LINES = 3000  # orangesum articles of the set are taken among the first 3,000 lines only
+KINDS = {"fact", "cross-lingual", "two-sentence", "unanswerable"}
+
+
+@pytest.fixture(scope="module")
+def questions() -> list[dict]:
+    lines = (EVAL / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def corpus_texts(questions) -> dict[str, str]:
+    """Text of every article the set refers to (orangesum: first 3,000 lines only)."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"corpus folder {CORPUS} not available")
+    wanted = {q["article_id"] for q in questions if q["article_id"]}
+    texts: dict[str, str] = {}
+    for name, limit in (("orangesum", ORANGESUM_LINES), ("bbc", None)):
+        with gzip.open(CORPUS / name / "articles.jsonl.gz", "rt", encoding="utf-8") as handle:
+            for number, line in enumerate(handle):
+                if limit is not None and number >= limit:
+                    break
+                record = json.loads(line)
+                if record["id"] in wanted:
+                    texts[record["id"]] = record["text"]
+    return texts
+
+
+def test_composition(questions):
+    kinds = Counter(q["kind"] for q in questions)
+    articles = {q["article_id"] for q in questions if q["article_id"]}
+    assert len(questions) >= 100
+    assert len(articles) >= 30
+    assert kinds["unanswerable"] >= 15
+    assert kinds["cross-lingual"] >= 10
+    assert kinds["two-sentence"] >= 10
+    assert {q["lang"] for q in questions} == {"fr", "en"}
+    assert {a.split("-")[0] for a in articles} == {"orangesum", "bbc"}
+    ids = [q["id"] for q in questions]
+    assert len(ids) == len(set(ids))
+
+
+def test_schema(questions):
+    for q in questions:
+        assert set(q) == {"id", "question", "answer", "evidence", "article_id", "lang", "kind"}, q["id"]
+        assert q["kind"] in KINDS and q["lang"] in {"fr", "en"} and q["question"].strip(), q["id"]
+        if q["kind"] == "unanswerable":
+            assert q["answer"] is None and q["evidence"] == [] and q["article_id"] is None, q["id"]
+            continue
+        assert q["answer"] and q["article_id"] and q["evidence"], q["id"]
+        article_lang = "fr" if q["article_id"].startswith("orangesum-") else "en"
+        if q["kind"] == "cross-lingual":
+            assert q["lang"] != article_lang, q["id"]
+        if q["kind"] == "two-sentence":
+            assert len(q["evidence"]) == 2, q["id"]
+
+
+def test_answer_appears_in_evidence(questions):
+    for q in questions:
+        if q["answer"] is None:
+            continue
+        assert any(q["answer"].lower() in e.lower() for e in q["evidence"]), q["id"]
+        assert answer_matches(" ".join(q["evidence"]), q["answer"]), q["id"]
+
+
+def test_articles_list_matches_questions(questions):
+    listed = (EVAL / "articles.txt").read_text(encoding="utf-8").split()
+    assert len(listed) == len(set(listed))
+    assert set(listed) == {q["article_id"] for q in questions if q["article_id"]}
+
+
+def test_evidence_is_verbatim_in_corpus(questions, corpus_texts):
+    for q in questions:
+        if q["article_id"] is None:
+            continue
+        assert q["article_id"] in corpus_texts, f"{q['id']}: {q['article_id']} not in the corpus (orangesum: first 3,000 lines)"
+        text = corpus_texts[q["article_id"]]
+        for evidence in q["evidence"]:
+            assert evidence in text, f"{q['id']}: evidence not verbatim in {q['article_id']}: {evidence[:80]!r}"
+        assert evidence_hit(text, q["evidence"]), q["id"]
+
+
+def test_evidence_survives_ingestion_cleaning(questions, corpus_texts):
+    """The store keeps cleaned text; every evidence must still be found in it."""
+    from qa.cleaning import clean_text
+
+    for q in questions:
+        if q["article_id"] is not None:
+            assert evidence_hit(clean_text(corpus_texts[q["article_id"]]), q["evidence"]), q["id"]
