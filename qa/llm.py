@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,25 @@ class LocalChatModel(BaseChatModel):
 
     def count_tokens(self, text: str) -> int:
         return len(self._model().tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+
+@contextmanager
+def model_errors(settings: Settings):
+    """Turn a hosted endpoint's connection failures into a :class:`ModelUnavailableError` that says what to check."""
+    try:
+        yield
+    except ModelUnavailableError:
+        raise
+    except Exception as exc:  # the OpenAI client raises its own hierarchy; keep the others intact
+        name = type(exc).__name__
+        if settings.llm == "openai" and name in {"APIConnectionError", "APITimeoutError", "AuthenticationError",
+                                                  "NotFoundError", "PermissionDeniedError", "InternalServerError"}:
+            raise ModelUnavailableError(
+                f"Cannot reach the language model at {settings.openai_base_url or 'the OpenAI API'} "
+                f"(model {settings.openai_model!r}): {name}: {exc}. Check QA_OPENAI_BASE_URL, QA_OPENAI_MODEL "
+                "and QA_OPENAI_API_KEY, or use the local model (QA_LLM=local)."
+            ) from exc
+        raise
 
 
 def model_path(settings: Settings) -> Path:

@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     encoding: str = Field("cl100k_base", description="tiktoken encoding used to count tokens")
     chunk_tokens: int = Field(220, ge=32, description="Target chunk size in tokens")
     chunk_overlap: int = Field(60, ge=0, description="Overlap between chunks in tokens")
-    max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are refused")
+    max_file_mb: float = Field(200.0, gt=0, description="Files larger than this are refused")
 
     # retrieval
     top_k: int = Field(5, ge=1)

@@ -1,0 +1,108 @@
+"""Fast tests of the answer logic: citations, the fact check, language, fusion, filters."""
+
+from qa.answers import Passage, finalize, question_language, select_passages
+from qa.citations import cited_numbers, names_in, strip_citations, unsupported_facts
+from qa.retrieval import Filters, collapse_near_duplicates, fuse
+from qa.store import StoredChunk
+
+
+def _chunk(i, text, lang="fr", article="a1", **kw):
+    return StoredChunk(id=f"{article}::{i}", article_id=article, title=f"Titre {article}", text=text, lang=lang,
+                       start=0, end=len(text), **kw)
+
+
+def _passages(*texts, lang="fr"):
+    return [Passage(n=i + 1, chunk=_chunk(i, t, lang, article=f"a{i + 1}"), text=t, start=0, end=len(t))
+            for i, t in enumerate(texts)]
+
+
+def test_citation_parsing_and_stripping():
+    answer = "Reuters l'a interrogé [1][5], à New York [2, 3]."
+    assert cited_numbers(answer) == [1, 5, 2, 3]
+    assert strip_citations(answer, {1, 2}) == "Reuters l'a interrogé [1], à New York [2]."
+
+
+def test_names_skip_sentence_starts():
+    assert names_in("Il a rencontré Emmanuel Macron à Paris. Le lendemain, Berlin.") == {"Emmanuel Macron", "Paris", "Berlin"}
+    assert names_in("The Reuters editor met Jens Stoltenberg [2].") == {"Reuters", "Jens Stoltenberg"}
+
+
+def test_unsupported_numbers_and_names():
+    evidence = "Le gouvernement débloque 7 milliards d'euros, a annoncé Olivier Véran jeudi."
+    assert unsupported_facts("Olivier Véran a annoncé 7 milliards [1].", evidence) == []
+    assert unsupported_facts("Olivier Véran a annoncé 8 milliards [1].", evidence) == ["8"]
+    assert [m for m in unsupported_facts("Selon Paul Krugman, 7 milliards [1].", evidence) if "Paul Krugman" in m]
+    assert unsupported_facts("Olivier Veran a annonce 7 milliards.", evidence) == []  # accents do not matter
+    assert unsupported_facts("The minister Krugman said 7 billion.", evidence, check_names=False) == []
+    assert unsupported_facts("Paul Krugman said 7 billion.", evidence, check_names=False) == ["Paul Krugman"]
+
+
+def test_finalize_keeps_valid_citations_and_quotes_article_text():
+    passages = _passages("Jens Stoltenberg a parlé à Reuters mercredi.", "Poutine a prononcé un discours.")
+    answer = finalize("Qui a interrogé Stoltenberg ?", "Reuters a interrogé Jens Stoltenberg [1][7].", passages, "fr")
+    assert not answer.refused
+    assert answer.answer == "Reuters a interrogé Jens Stoltenberg [1]."
+    assert [(s.n, s.quote, s.article_id) for s in answer.sources] == [(1, passages[0].text, "a1")]
+
+
+def test_finalize_refuses_invented_facts_and_model_refusals():
+    passages = _passages("Le prix a été remis à Stockholm en 2019.")
+    invented = finalize("Who won the 2019 economics Nobel?", "Paul Krugman won it in 2019 [1].", passages, "en")
+    assert invented.refused and invented.answer == "The articles do not contain the answer to this question."
+    assert "Paul Krugman" in invented.unsupported
+    refused = finalize("Qui ?", "NOT_FOUND", passages, "fr")
+    assert refused.refused and refused.answer.startswith("Les articles ne contiennent pas")
+    assert finalize("Qui ?", "Quelqu'un.", [], "fr").refused
+
+
+def test_finalize_attaches_a_citation_when_the_model_forgot():
+    passages = _passages("La mairie de Lyon a ouvert un pont.", "Le ministre Véran a débloqué 400 millions d'euros.")
+    answer = finalize("Combien ?", "Le ministre a débloqué 400 millions d'euros.", passages, "fr")
+    assert not answer.refused and answer.answer.endswith("[2]") and answer.sources[0].n == 2
+
+
+def test_cross_lingual_answer_checks_numbers_not_translated_names():
+    passages = _passages("Les États-Unis ont versé 400 millions d'euros.")
+    ok = finalize("How much did the United States pay?", "The United States paid 400 million euros [1].", passages, "en")
+    assert not ok.refused
+    bad = finalize("How much did the United States pay?", "The United States paid 500 million euros [1].", passages, "en")
+    assert bad.refused
+
+
+def test_question_language():
+    assert question_language("Qui a interrogé Stoltenberg ?") == "fr"
+    assert question_language("Who interviewed Stoltenberg?") == "en"
+    assert question_language("Et quand était-ce ?") == "fr"
+    assert question_language("How many subscribers did AOL lose?") == "en"
+    assert question_language("Wer hat Stoltenberg interviewt?") == "de"
+
+
+def test_reciprocal_rank_fusion_and_near_duplicates():
+    a, b, c = _chunk(0, "alpha beta gamma delta"), _chunk(1, "un deux trois"), _chunk(2, "quatre cinq six")
+    fused = fuse([([a, b], 1.0), ([c, a], 1.0)])
+    assert [x.id for x in fused] == [a.id, c.id, b.id]
+    twin = _chunk(3, "alpha beta gamma delta", article="copy")
+    assert [x.id for x in collapse_near_duplicates([a, twin, b])] == [a.id, b.id]
+
+
+def test_filters_to_chroma_where_and_accepts():
+    assert Filters().to_where() is None
+    where = Filters(languages=["fr"], date_from="2020-01-01", date_to="2020-12-31").to_where()
+    assert where == {"$and": [{"lang": {"$in": ["fr"]}}, {"date_int": {"$gte": 20200101}},
+                              {"date_int": {"$lte": 20201231}}]}
+    f = Filters(sources=["AFP"], date_from="2020-01-01")
+    assert f.accepts(_chunk(0, "x", source="AFP", date="2020-05-01"))
+    assert not f.accepts(_chunk(0, "x", source="AFP", date="2019-05-01"))
+    assert not f.accepts(_chunk(0, "x", source="Reuters", date="2020-05-01"))
+
+
+def test_select_passages_picks_the_relevant_sentences():
+    from qa.embeddings import get_embedder
+
+    text = ("La météo sera clémente ce week-end. Le maire a inauguré la médiathèque samedi. "
+            "Le budget de la médiathèque atteint 12 millions d'euros. Les travaux ont duré trois ans. "
+            "Un concert est prévu dimanche. Les commerçants se réjouissent.")
+    chunk = _chunk(0, text)
+    [passage] = select_passages("Combien a coûté la médiathèque ?", [chunk], get_embedder(), window=2)
+    assert "12 millions" in passage.text and "météo" not in passage.text
+    assert text[passage.start:passage.end] == passage.text
