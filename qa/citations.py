@@ -74,25 +74,27 @@ def _is_common(word: str) -> bool:
 
 
 def unsupported_facts(answer: str, evidence: str, question: str = "", check_names: bool = True) -> list[str]:
-    """The numbers and names of ``answer`` found neither in ``evidence`` nor in the question.
+    """The numbers of ``answer`` found neither in ``evidence`` nor in the question, and its names not in
+    ``evidence``.
 
-    With ``check_names=False`` (answer and evidence in different languages) a single-word name may be a
-    translation ("Londres"/"London") and passes; a multi-word name passes if one of its words is there.
+    With ``check_names=False`` (answer and evidence in different languages) names may be translated:
+    a name passes when one of its words shares its first three letters with a word of the evidence
+    ("United States"/"États-Unis", "London"/"Londres").
     """
     answer = _CITATION.sub(" ", answer)
     allowed_numbers = numbers_in(evidence) | numbers_in(question)
     missing = [n for n in sorted(numbers_in(answer)) if n not in allowed_numbers
                and not any(n in allowed for allowed in allowed_numbers)]
-    haystack = fold(evidence + " " + question)
-    prefixes = {w[:4] for w in re.findall(r"\w+", haystack) if len(w) > 3}
+    haystack = fold(evidence)  # a name from the question must still be in the evidence: it is what ties them
+    prefixes = {w[:3] for w in re.findall(r"\w+", haystack) if len(w) > 3}
     for name in sorted(names_in(answer)):
         words = [w for w in re.findall(r"\w+", fold(name)) if len(w) > 2]
         if not words:
             continue
         if check_names:
             supported = all(w in haystack for w in words)
-        else:  # another language: names may be translated; only a person-like name must be recognisable
-            supported = len(words) < 2 or any(w[:4] in prefixes for w in words if len(w) > 3)
+        else:  # another language: names may be translated ("Londres"/"London"): a shared stem will do
+            supported = any(w[:3] in prefixes or w in haystack for w in words)
         if not supported:
             missing.append(name)
     return missing

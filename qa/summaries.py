@@ -155,17 +155,34 @@ def prompt_fingerprint() -> str:
 
 # ---------------------------------------------------------------- text helpers
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]?\s+(?=[\"“«(]?[A-ZÀ-ÖØ-Þ0-9])|\n+")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”»)]))\s+(?=[\"“«(]?[A-ZÀ-ÖØ-Þ0-9])|\n+")
 _BULLET = re.compile(r"^\s*(?:[-*•–—]|\d{1,2}[.)])\s+")
 _LABEL = re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?(?:r[ée]sum[ée]|summary|abstract|key points|points cl[ée]s|digest|"
                     r"synth[èe]se|voici[^:\n]{0,80}|here is[^:\n]{0,80}|here are[^:\n]{0,80})(?:\*\*)?\s*:?\s*(?:\*\*)?\s*$",
                     re.IGNORECASE)
+# "…jeudi.Le gouvernement…": a sentence end glued to the next one (copied from scraped text)
+_GLUED_SENTENCE = re.compile(r"(?<=[a-zà-ÿA-Z0-9%)»”\"])([.!?])(?=[«“\"]?[A-ZÀ-ÖØ-Þ][a-zà-ÿ])")
 _INLINE_LABEL = re.compile(r"^\s*(?:\*\*)?(?:r[ée]sum[ée]|summary|abstract)(?:\*\*)?\s*:\s*", re.IGNORECASE)
 
 
+_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:[A-Z]|MM?|Mme|Mlle|Mr|Mrs|Ms|Dr|Pr|Me|Mgr|St|Ste|Jr|Sr|No|art|av|env|cf|etc|vs)\.$")
+
+
 def sentences(text: str) -> list[str]:
-    """Split text into sentences (a full stop followed by a capital, or a line break)."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    """Split text into sentences (a full stop followed by a capital, or a line break); "M. Dupont",
+    "Dr. Smith" and initials do not end a sentence."""
+    out: list[str] = []
+    glue = False
+    for piece in _SENTENCE_END.split(text):
+        piece = (piece or "").strip()
+        if not piece:
+            continue
+        if glue and out:
+            out[-1] += " " + piece
+        else:
+            out.append(piece)
+        glue = bool(_ABBREVIATION.search(piece))
+    return out
 
 
 def _strip_quotes(text: str) -> str:
@@ -183,6 +200,7 @@ def _strip_quotes(text: str) -> str:
 def clean_output(raw: str, style: str) -> list[str]:
     """The model's text as a list of units (sentences, or bullets for ``bullets``), labels and
     introductions removed."""
+    raw = _GLUED_SENTENCE.sub(r"\1 ", raw)
     lines = [line.strip() for line in raw.replace("\r", "").split("\n")]
     lines = [line.replace("**", "").strip() for line in lines if line and not _LABEL.match(line)]
     if lines:
@@ -321,6 +339,7 @@ class Summarizer:
                 return count_tokens(text, settings.encoding)
         self.count: Callable[[str], int] = counter
         self.calls = 0
+        self.raw: list[str] = []  # the model's own text of the last summary's attempts, for inspection
 
     # ------------------------------------------------------------ model calls
     def _stream(self, messages: list[BaseMessage], max_tokens: int, temperature: float | None = None) -> Iterator[str]:
@@ -432,6 +451,7 @@ class Summarizer:
         for piece in self._stream(messages, max_tokens):
             raw.append(piece)
             yield piece
+        self.raw = ["".join(raw)]
         evidence = Evidence(article)
         same_language = language == lang
         units, removed = self._finish("".join(raw), style, evidence, same_language, language)
@@ -440,8 +460,8 @@ class Summarizer:
             regenerated = True
             retry = messages[:-1] + [HumanMessage(str(messages[-1].content).replace(
                 instruction, self._instruction(style, language, reminder=True)))]
-            units, more = self._finish(self._call(retry, max_tokens, temperature=0.3), style, evidence,
-                                       same_language, language)
+            self.raw.append(self._call(retry, max_tokens, temperature=0.3))
+            units, more = self._finish(self.raw[-1], style, evidence, same_language, language)
             removed += [m for m in more if m not in removed]
         if not units:
             extractive = True

@@ -43,28 +43,33 @@ log = logging.getLogger("qa.ui")
 
 CSS_PATH = Path(__file__).with_name("ui.css")
 UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".gz"]
-STYLE_CHOICES = [("Short", "short"), ("Headline", "abstract"), ("Paragraph", "paragraph"), ("Key points", "bullets")]
-TABLE_HEADERS = ["Title", "Source", "Date", "Language", "Chunks", "ID"]
+STYLE_CHOICES = [("Short (2-3 sentences)", "short"), ("Headline (1 sentence)", "abstract"), ("Paragraph", "paragraph"),
+                 ("Key points", "bullets")]
+TABLE_HEADERS = ["Title", "Source", "Date", "Lang", "Chunks"]
 ENV_USER, ENV_PASSWORD = "QA_UI_USER", "QA_UI_PASSWORD"
 
 
 # ---------------------------------------------------------------- escaping and small HTML helpers
 
 
+_HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;",
+                  # interpreted by Gradio's HTML component templates (``${value}``, Handlebars ``{{ }}``)
+                  "$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"}
+_ESC = str.maketrans(_HTML_ENTITIES)
+# markdown syntax too, as character references: they stay literal characters inside and outside HTML blocks
+_MD_ESC = str.maketrans({**_HTML_ENTITIES, **{c: f"&#{ord(c)};" for c in "\\[]()!*_#|~"}})
+_CITATION = re.compile(r"&#91;(\d{1,3})&#93;")
+
+
 def esc(text: Any) -> str:
     """HTML-escape untrusted text, also the characters that component templates interpret (``${}``, ``{{}}``)."""
-    out = html.escape("" if text is None else str(text), quote=True)
-    return out.replace("$", "&#36;").replace("{", "&#123;").replace("}", "&#125;").replace("`", "&#96;")
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]()!#|~])")
-_CITATION = re.compile(r"\\\[(\d{1,3})\\\]")
+    return ("" if text is None else str(text)).translate(_ESC)
 
 
 def md_safe(text: str) -> str:
-    """Untrusted text for a component that renders markdown: HTML escaped and markdown syntax neutralised
-    (no links, no images that would make the browser fetch anything); citations [n] styled."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", esc(text))
+    """Untrusted text for a component that renders markdown (the chat): HTML escaped and markdown syntax
+    neutralised (no links, no images that would make the browser fetch anything); citations [n] styled."""
+    escaped = ("" if text is None else str(text)).translate(_MD_ESC)
     return _CITATION.sub(lambda m: f'<span class="nd-cite">&#91;{m.group(1)}&#93;</span>', escaped)
 
 
@@ -176,7 +181,8 @@ def render_summary(summary: dict | None = None, *, partial: str | None = None, s
                                    "appear at once.")
     badge = ('<span class="nd-badge nd-cached">cached</span>' if summary.get("cached")
              else f'<span class="nd-badge">written in {summary.get("seconds", 0):.1f} s</span>')
-    style_label = dict((v, k) for k, v in STYLE_CHOICES).get(summary.get("style"), summary.get("style"))
+    style_label = {"short": "Short", "abstract": "Headline", "paragraph": "Paragraph", "bullets": "Key points"}.get(
+        summary.get("style"), summary.get("style"))
     extra = ""
     if summary.get("extractive"):
         extra = '<div class="nd-hint">The model\'s summary failed the fact check: the lead sentences are shown.</div>'
@@ -295,14 +301,35 @@ class NewsdeskUI:
             yield item if isinstance(item, str) else item.model_dump()
 
     # ------------------------------------------------------------ library
-    def table(self, query: str = "") -> list[list]:
+    def search(self, query: str = "") -> list:
+        """The stored articles whose title, source, date, language or id contain every word of ``query``."""
         words = [w for w in (query or "").lower().split() if w]
-        rows = []
+        found = []
         for a in self.assistant.articles():
             hay = " ".join(str(x or "") for x in (a.title, a.source, a.date, a.lang, language_label(a.lang), a.id)).lower()
             if all(w in hay for w in words):
-                rows.append([a.title, a.source or "", a.date or "", a.lang or "", a.chunks, a.id])
-        return rows
+                found.append(a)
+        return found
+
+    @staticmethod
+    def row(article) -> list:
+        return [article.title, article.source or "", article.date or "", article.lang or "", article.chunks]
+
+    def table(self, query: str = "") -> tuple[list[list], list[str]]:
+        """Rows of the library table and the ids of their articles, in the same order."""
+        found = self.search(query)
+        return [self.row(a) for a in found], [a.id for a in found]
+
+    def id_of_row(self, row: list | None, ids: list[str], index: int | None = None) -> str | None:
+        """The id of a clicked table row: matched on its values (the table may have been sorted in the page)."""
+        if row:
+            wanted, shown = [str(x) for x in row[:4]], set(ids)
+            for info in self.assistant.articles():
+                if info.id in shown and [str(x) for x in self.row(info)[:4]] == wanted:
+                    return info.id
+        if index is not None and 0 <= index < len(ids):
+            return ids[index]
+        return None
 
     def summarize(self, article_id: str, style: str = "short", language: str | None = None) -> dict:
         fn = getattr(self.assistant, "summarize", None)
@@ -414,16 +441,17 @@ def _iso_date(value: str | None, *, end: bool) -> str | None:
 
 
 def make_theme() -> gr.themes.Base:
-    """Ink blue on warm paper, with the app's own fonts (bundled with Gradio: no font is fetched from the web)."""
+    """Ink blue on warm paper. IBM Plex Sans is served by the app itself (it ships with Gradio; its semi-bold
+    file there is a small subset, so only the regular and bold faces are declared); nothing comes from the web."""
     ink = gr.themes.Color(name="ink", c50="#f1f5fa", c100="#dfe8f2", c200="#c2d2e4", c300="#97b2cf",
                           c400="#6689b3", c500="#456b98", c600="#34547d", c700="#2a4466", c800="#243954",
                           c900="#1f3046", c950="#131e2d")
     theme = gr.themes.Base(
         primary_hue=ink, secondary_hue=gr.themes.colors.amber, neutral_hue=gr.themes.colors.stone,
         radius_size=gr.themes.sizes.radius_sm, text_size=gr.themes.sizes.text_md,
-        font=(gr.themes.LocalFont("IBM Plex Sans", weights=(400, 600, 700)), "ui-sans-serif", "system-ui",
+        font=(gr.themes.LocalFont("IBM Plex Sans", weights=(400, 700)), "ui-sans-serif", "system-ui",
               "sans-serif"),
-        font_mono=(gr.themes.LocalFont("IBM Plex Mono"), "ui-monospace", "monospace"),
+        font_mono=(gr.themes.LocalFont("IBM Plex Mono", weights=(400,)), "ui-monospace", "monospace"),
     )
     return theme.set(
         body_background_fill="#f6f4ef",
@@ -437,7 +465,12 @@ def make_theme() -> gr.themes.Base:
         button_primary_text_color="#ffffff",
         button_secondary_background_fill="#ffffff",
         button_secondary_border_color="#d6d1c7",
-        input_background_fill="#ffffff",
+        input_background_fill="#fcfbf8",
+        input_background_fill_focus="#ffffff",
+        input_border_color="#d9d4ca",
+        input_border_color_focus="*primary_400",
+        input_border_width="1px",
+        input_shadow_focus="0 0 0 3px *primary_100",
         color_accent_soft="*primary_50",
         checkbox_label_background_fill_selected="*primary_50",
     )
@@ -457,7 +490,7 @@ def build_app(assistant) -> gr.Blocks:
             gr.HTML('<div class="nd-brand"><span class="nd-logo">newsdesk</span><span class="nd-qa">QA</span>'
                     '<span class="nd-tagline">Answers from your articles, with sources you can check</span></div>',
                     elem_id="nd-brand-block")
-            status = gr.HTML(ui.status_html, elem_id="nd-status-block")
+            status = gr.HTML(ui.status_html(), elem_id="nd-status-block")
 
         with gr.Tabs(elem_id="nd-tabs") as tabs:
             # -------------------------------------------------------- Ask
@@ -466,7 +499,7 @@ def build_app(assistant) -> gr.Blocks:
                     with gr.Column(scale=7, min_width=380):
                         chatbot = gr.Chatbot(
                             elem_id="nd-chat", label="Conversation", show_label=False, height=560,
-                            feedback_options=None, buttons=["copy"], layout="panel", sanitize_html=True,
+                            feedback_options=None, buttons=["copy"], layout="bubble", sanitize_html=True,
                             render_markdown=True, line_breaks=True, autoscroll=True,
                             placeholder=("<div class='nd-chat-empty'><h3>Ask the archive</h3><p>Answers come only "
                                          "from the stored articles, each claim with a numbered citation. "
@@ -504,29 +537,28 @@ def build_app(assistant) -> gr.Blocks:
                     with gr.Column(scale=5, min_width=360):
                         search = gr.Textbox(placeholder="Search titles, sources, dates, languages…", show_label=False,
                                             elem_id="nd-search")
-                        table = gr.Dataframe(headers=TABLE_HEADERS, datatype=["str", "str", "str", "str", "number",
-                                                                              "str"],
+                        table = gr.Dataframe(headers=TABLE_HEADERS, datatype=["str", "str", "str", "str", "number"],
                                              interactive=False, wrap=True, max_height=620, elem_id="nd-table",
-                                             column_widths=["46%", "16%", "14%", "8%", "8%", "8%"], max_chars=120)
+                                             column_widths=["54%", "18%", "14%", "7%", "7%"], max_chars=120)
                         library_note = gr.HTML("", elem_id="nd-library-note")
                     with gr.Column(scale=7, min_width=380, elem_id="nd-reader"):
-                        with gr.Group(elem_id="nd-summary-box"):
-                            with gr.Row(equal_height=True):
-                                s_style = gr.Radio(STYLE_CHOICES, value="short", label="Summary style",
-                                                   elem_id="nd-style", scale=3)
-                                s_lang = gr.Dropdown([("Article's language", "")] + [(v, k) for k, v in
-                                                                                     LANGUAGE_NAMES.items()],
-                                                     value="", label="Language", elem_id="nd-sum-lang", scale=2)
-                            with gr.Row():
-                                summarize_btn = gr.Button("Summarize", variant="primary", elem_id="nd-summarize",
-                                                          interactive=False, scale=2)
-                                ask_about_btn = gr.Button("Ask about this article", elem_id="nd-ask-about",
-                                                          interactive=False, scale=2)
-                                delete_btn = gr.Button("Delete", variant="stop", elem_id="nd-delete",
-                                                       interactive=False, scale=1)
+                        with gr.Row(elem_id="nd-summary-tools", equal_height=True):
+                            s_style = gr.Dropdown(STYLE_CHOICES, value="short", label="Summary style",
+                                                  elem_id="nd-style", scale=2, min_width=140)
+                            s_lang = gr.Dropdown([("Article's language", "")] + [(v, k) for k, v in
+                                                                                 LANGUAGE_NAMES.items()],
+                                                 value="", label="Language", elem_id="nd-sum-lang", scale=2,
+                                                 min_width=140)
+                            summarize_btn = gr.Button("Summarize", variant="primary", elem_id="nd-summarize",
+                                                      interactive=False, scale=1, min_width=120)
                         summary_html = gr.HTML(render_summary(note="Select an article to summarize it."),
                                                elem_id="nd-summary")
                         article_html = gr.HTML(render_article(None), elem_id="nd-article", max_height=700)
+                        with gr.Row(elem_id="nd-article-tools"):
+                            ask_about_btn = gr.Button("Ask about this article", elem_id="nd-ask-about", size="sm",
+                                                      interactive=False, scale=0, min_width=190)
+                            delete_btn = gr.Button("Delete article", variant="stop", elem_id="nd-delete", size="sm",
+                                                   interactive=False, scale=0, min_width=130)
                 selected_id = gr.Textbox(visible=False, elem_id="nd-selected-id")
 
             # -------------------------------------------------------- Add articles
@@ -539,6 +571,8 @@ def build_app(assistant) -> gr.Blocks:
                         files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Files",
                                         elem_id="nd-files", height=180)
                         upload_btn = gr.Button("Add files", variant="primary", elem_id="nd-add-files")
+                        gr.HTML('<div class="nd-section-title">Results</div>')
+                        ingest_html = gr.HTML(render_ingest_results([]), elem_id="nd-ingest-results")
                     with gr.Column(scale=1, min_width=340):
                         gr.HTML('<div class="nd-section-title">Or paste an article</div>')
                         p_title = gr.Textbox(label="Title", elem_id="nd-p-title")
@@ -550,7 +584,6 @@ def build_app(assistant) -> gr.Blocks:
                                                  value="", label="Language", min_width=120)
                         p_url = gr.Textbox(label="URL (optional)")
                         paste_btn = gr.Button("Add pasted article", variant="primary", elem_id="nd-add-text")
-                ingest_html = gr.HTML(render_ingest_results([]), elem_id="nd-ingest-results")
 
         # ============================================================ events
         filter_inputs = [f_languages, f_sources, f_articles, f_from, f_to]
@@ -558,14 +591,14 @@ def build_app(assistant) -> gr.Blocks:
         def refresh_all(query=""):
             try:
                 choices = ui.filter_choices()
-                rows = ui.table(query)
+                rows, ids = ui.table(query)
             except Exception as exc:  # noqa: BLE001
                 message = friendly_error(exc)
                 return (ui.status_html(), gr.update(), gr.update(), gr.update(), gr.update(), [],
                         _error_html(message))
             return (ui.status_html(), gr.update(choices=choices["languages"]),
                     gr.update(choices=choices["sources"]), gr.update(choices=choices["articles"]),
-                    gr.update(value=rows), [r[-1] for r in rows], _library_note(rows))
+                    gr.update(value=rows), ids, _library_note(rows, query))
 
         refresh_outputs = [status, f_languages, f_sources, f_articles, table, library_ids, library_note]
         demo.load(refresh_all, [search], refresh_outputs, api_visibility="private", queue=False)
@@ -605,7 +638,7 @@ def build_app(assistant) -> gr.Blocks:
                 for item in ui.stream(message, list(state["turns"]), filters):
                     if isinstance(item, str):
                         text += item
-                        if text.strip() and time.perf_counter() - last > 0.08:
+                        if text.strip() and (not last or time.perf_counter() - last > 0.08):
                             messages[-1] = {"role": "assistant",
                                             "content": md_safe(text) + '<span class="nd-cursor">▍</span>'}
                             last = time.perf_counter()
@@ -637,18 +670,20 @@ def build_app(assistant) -> gr.Blocks:
 
         clear_btn.click(clear, None, [chatbot, session, sources_html, question], api_visibility="private",
                         queue=False)
+        chatbot.clear(clear, None, [chatbot, session, sources_html, question], api_visibility="private",
+                      queue=False)
 
         # ------------------------------------------------------------ library
         def filter_table(query):
-            rows = ui.table(query)
-            return gr.update(value=rows), [r[-1] for r in rows], _library_note(rows, query)
+            rows, ids = ui.table(query)
+            return gr.update(value=rows), ids, _library_note(rows, query)
 
         search.change(filter_table, [search], [table, library_ids, library_note], api_visibility="private",
                       trigger_mode="always_last", queue=False)
 
-        def open_article(style, language, evt: gr.SelectData):
-            row = evt.row_value or []
-            article_id = str(row[-1]) if row else ""
+        def open_article(ids, style, language, evt: gr.SelectData):
+            index = evt.index[0] if isinstance(evt.index, (list, tuple)) else None
+            article_id = ui.id_of_row(evt.row_value, ids, index) or ""
             article = ui.store.get_article(article_id) if article_id else None
             if article is None:
                 return ("", render_article(None), render_summary(note="Select an article to summarize it."),
@@ -657,7 +692,7 @@ def build_app(assistant) -> gr.Blocks:
             summary = render_summary(cached) if cached else render_summary(None)
             return (article_id, render_article(article), summary, *[gr.update(interactive=True)] * 3)
 
-        table.select(open_article, [s_style, s_lang], [selected_id, article_html, summary_html, summarize_btn,
+        table.select(open_article, [library_ids, s_style, s_lang], [selected_id, article_html, summary_html, summarize_btn,
                                                        ask_about_btn, delete_btn], api_visibility="private",
                      queue=False)
 
@@ -789,8 +824,7 @@ def build_app(assistant) -> gr.Blocks:
 
         def articles(query: str = "") -> list[dict]:
             """The stored articles (id, title, source, date, lang, chunks), optionally searched by words."""
-            keep = {r[-1] for r in ui.table(query)}
-            return [a.model_dump(exclude={"content_hash", "path"}) for a in ui.assistant.articles() if a.id in keep]
+            return [a.model_dump(exclude={"content_hash", "path"}) for a in ui.search(query)]
 
         gr.api(ask, api_name="ask", concurrency_id="llm", concurrency_limit=llm_limit)
         gr.api(summarize, api_name="summarize", concurrency_id="llm", concurrency_limit=llm_limit)

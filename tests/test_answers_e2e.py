@@ -66,11 +66,11 @@ def test_french_question_cites_the_seed_article(assistant):
 
 
 def test_english_question_about_a_french_article_is_answered_in_english(assistant):
-    answer = assistant.ask("Where was Stoltenberg interviewed, in which city?")
+    answer = assistant.ask("According to Stoltenberg, what kind of war can Russia not win?")
     assert answer.language == "en"
     assert not answer.refused, answer
     assert question_language(answer.answer) == "en"
-    assert "New York" in answer.answer
+    assert "nuclear" in answer.answer.lower()
     assert answer.sources[0].lang == "fr"
 
 

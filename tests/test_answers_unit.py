@@ -33,7 +33,9 @@ def test_unsupported_numbers_and_names():
     assert unsupported_facts("Olivier Véran a annoncé 8 milliards [1].", evidence) == ["8"]
     assert [m for m in unsupported_facts("Selon Paul Krugman, 7 milliards [1].", evidence) if "Paul Krugman" in m]
     assert unsupported_facts("Olivier Veran a annonce 7 milliards.", evidence) == []  # accents do not matter
-    assert unsupported_facts("The minister Krugman said 7 billion.", evidence, check_names=False) == []
+    assert unsupported_facts("Minister Véran said 7 billion.", evidence, check_names=False) == []
+    assert unsupported_facts("The talks took place in London.", "Les négociations ont eu lieu à Londres.",
+                             check_names=False) == []  # a translated name shares its stem
     assert unsupported_facts("Paul Krugman said 7 billion.", evidence, check_names=False) == ["Paul Krugman"]
 
 
@@ -59,6 +61,18 @@ def test_finalize_attaches_a_citation_when_the_model_forgot():
     passages = _passages("La mairie de Lyon a ouvert un pont.", "Le ministre Véran a débloqué 400 millions d'euros.")
     answer = finalize("Combien ?", "Le ministre a débloqué 400 millions d'euros.", passages, "fr")
     assert not answer.refused and answer.answer.endswith("[2]") and answer.sources[0].n == 2
+
+
+def test_facts_gathered_from_unrelated_passages_are_refused():
+    passages = _passages("Jens Stoltenberg a parlé à Reuters.", "Des policiers de Bobigny ont été mis en examen.")
+    answer = finalize("Where was Stoltenberg interviewed?", "Stoltenberg was interviewed in Bobigny [1].", passages, "en")
+    assert answer.refused and "Bobigny" in answer.unsupported
+
+
+def test_a_wrong_citation_number_is_corrected():
+    passages = _passages("La mairie de Lyon a ouvert un pont.", "Le ministre Véran a débloqué 400 millions d'euros.")
+    answer = finalize("Combien ?", "Véran a débloqué 400 millions d'euros [1].", passages, "fr")
+    assert not answer.refused and answer.answer.endswith("[2]") and [s.n for s in answer.sources] == [2]
 
 
 def test_cross_lingual_answer_checks_numbers_not_translated_names():
