@@ -134,29 +134,34 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 
 
 def select_passages(question: str, chunks: list[StoredChunk], embedder, *, max_passages: int = 4,
-                    window: int = 3) -> list[Passage]:
-    """For each of the best chunks, the ``window`` consecutive sentences that bear most on the question.
+                    window: int = 3, whole: int = 2, translations: list[str] = ()) -> list[Passage]:
+    """The ``whole`` best chunks as they are, and for the next ones the ``window`` consecutive
+    sentences that bear most on the question.
 
-    Sentences are scored by embedding similarity to the question plus shared keywords, so the model
-    reads a few hundred tokens instead of whole chunks: on a CPU every prompt token costs time.
+    Sentences are scored by embedding similarity to the question (or its best-matching translation)
+    plus shared keywords, so the model reads a few hundred tokens instead of whole chunks: on a CPU
+    every prompt token costs time.
     """
     chunks = chunks[:max_passages]
     spans = [_sentences(c.text) for c in chunks]
     flat = [c.text[b:e] for c, ss in zip(chunks, spans) for b, e in ss]
     if not flat:
         return []
-    vectors = embed_array(embedder, [question, *flat])
-    similarity = vectors[1:] @ vectors[0]
-    keywords = set(tokenize(question))
+    queries = [question, *translations]
+    vectors = embed_array(embedder, [*queries, *flat])
+    similarity = (vectors[len(queries):] @ vectors[: len(queries)].T).max(axis=1)
+    keywords = set(tokenize(" ".join(queries)))
     passages, offset = [], 0
-    for chunk, sentence_spans in zip(chunks, spans):
+    for rank, (chunk, sentence_spans) in enumerate(zip(chunks, spans)):
         scores = [float(similarity[offset + i]) + 0.05 * len(keywords & set(tokenize(chunk.text[b:e])))
                   for i, (b, e) in enumerate(sentence_spans)]
         offset += len(sentence_spans)
         if not sentence_spans:
             continue
-        size = min(window, len(sentence_spans))
-        best = max(range(len(sentence_spans) - size + 1), key=lambda i: sum(scores[i:i + size]))
+        size = len(sentence_spans) if rank < whole else min(window, len(sentence_spans))
+        top = max(range(len(sentence_spans)), key=scores.__getitem__)  # the window holds the best sentence
+        candidates = range(max(0, top - size + 1), min(top, len(sentence_spans) - size) + 1)
+        best = max(candidates, key=lambda i: sum(scores[i:i + size]))
         begin, end = sentence_spans[best][0], sentence_spans[best + size - 1][1]
         text = chunk.text[begin:end].strip()
         lead = len(chunk.text[begin:end]) - len(chunk.text[begin:end].lstrip())

@@ -62,15 +62,20 @@ class Assistant:
 
     # ------------------------------------------------------------ retrieval
     def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None, *,
-                 language: str | None = None) -> list[StoredChunk]:
+                 language: str | None = None, translations: list[str] | None = None) -> list[StoredChunk]:
         """The passages that bear on ``question``: dense + keyword search fused, plus, when the store
         holds articles in other languages, a translation of the question (half weight)."""
-        extra = []
-        if self.settings.translate_queries:
-            language = language or question_language(question, self.preferred_languages())
-            extra = [(t, 0.5) for t in self._translations(question, language)]
+        if translations is None:
+            translations = self.translate(question, language)
         return hybrid_search(self.store, self.embedder, question, k or self.settings.top_k, filters,
-                             extra_queries=extra)
+                             extra_queries=[(t, 0.5) for t in translations])
+
+    def translate(self, question: str, language: str | None = None) -> list[str]:
+        """The question in the collection's main other language, when it has one (and translation is on)."""
+        if not self.settings.translate_queries:
+            return []
+        language = language or question_language(question, self.preferred_languages())
+        return self._translations(question, language)
 
     def preferred_languages(self) -> tuple[str, ...]:
         """The collection's languages, most common first, then English and French."""
@@ -104,9 +109,11 @@ class Assistant:
             filters = Filters(**filters)
         language = question_language(question, self.preferred_languages())
         standalone = self.condense(question, history) if history else question
+        translations = self.translate(standalone, language)
         chunks = self.retrieve(standalone, k=max(self.settings.top_k, self.settings.context_passages),
-                               filters=filters, language=language)
-        passages = select_passages(standalone, chunks, self.embedder, max_passages=self.settings.context_passages)
+                               filters=filters, translations=translations)
+        passages = select_passages(standalone, chunks, self.embedder, max_passages=self.settings.context_passages,
+                                   translations=translations)
         return {"question": question, "standalone": standalone, "language": language, "passages": passages,
                 "started": inputs.get("started", time.perf_counter())}
 

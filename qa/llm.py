@@ -106,16 +106,26 @@ def model_errors(settings: Settings):
         yield
     except ModelUnavailableError:
         raise
-    except Exception as exc:  # the OpenAI client raises its own hierarchy; keep the others intact
-        name = type(exc).__name__
-        if settings.llm == "openai" and name in {"APIConnectionError", "APITimeoutError", "AuthenticationError",
-                                                  "NotFoundError", "PermissionDeniedError", "InternalServerError"}:
+    except Exception as exc:
+        if settings.llm == "openai" and _is_endpoint_error(exc):
             raise ModelUnavailableError(
                 f"Cannot reach the language model at {settings.openai_base_url or 'the OpenAI API'} "
-                f"(model {settings.openai_model!r}): {name}: {exc}. Check QA_OPENAI_BASE_URL, QA_OPENAI_MODEL "
-                "and QA_OPENAI_API_KEY, or use the local model (QA_LLM=local)."
+                f"(model {settings.openai_model!r}): {type(exc).__name__}: {exc}. Check QA_OPENAI_BASE_URL, "
+                "QA_OPENAI_MODEL and QA_OPENAI_API_KEY, or use the local model (QA_LLM=local)."
             ) from exc
         raise
+
+
+def _is_endpoint_error(exc: Exception) -> bool:
+    """Connection, time-out, authentication and server errors of an OpenAI-compatible endpoint."""
+    import openai
+
+    if isinstance(exc, (openai.APIConnectionError, openai.AuthenticationError, openai.PermissionDeniedError,
+                        openai.NotFoundError, openai.InternalServerError)):
+        return True
+    from langchain_core.exceptions import ModelConnectionError
+
+    return isinstance(exc, ModelConnectionError)
 
 
 def model_path(settings: Settings) -> Path:

@@ -192,8 +192,11 @@ def read_file(path: Path, max_bytes: int, *, identity: str | None = None) -> Ite
         return
     try:
         for record in reader(path, path.read_bytes()):
-            if identity and isinstance(record, Article) and record.id in (str(path), record.url):
-                record.id = identity
+            if identity and isinstance(record, Article):
+                if record.id in (str(path), str(path.resolve()), record.url):
+                    record.id = identity
+                elif record.id.startswith(f"{path}#"):  # a collection line without id or url
+                    record.id = identity + record.id[len(str(path)):]
                 record.path = identity
             yield record
     except DecodeError as exc:

@@ -270,19 +270,16 @@ def check_units(units: list[str], evidence: Evidence, *, same_language: bool) ->
     return kept, removed
 
 
-def _language_of(text: str, expected: str) -> str:
-    from qa.answers import question_language
-
-    return question_language(text, (expected,))
-
-
 def _written_in(text: str, language: str) -> bool:
-    """False only when the text is clearly in another language we can recognise."""
-    from qa.answers import _QUESTION_LANGUAGES
+    """False only when the text is clearly in another language (character n-gram model, among the
+    languages it can tell apart: a few points of log-probability are not enough to reject)."""
+    from qa.answers import _QUESTION_LANGUAGES, _language_identifier
 
     if language not in _QUESTION_LANGUAGES or len(re.findall(r"\w+", text)) < 6:
         return True
-    return _language_of(text, language) == language
+    ranking = dict(_language_identifier().rank(text))
+    top = max(ranking, key=ranking.get)
+    return top == language or ranking[top] - ranking.get(language, -1e9) < 20
 
 
 # ---------------------------------------------------------------- the summariser

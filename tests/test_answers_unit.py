@@ -33,6 +33,8 @@ def test_unsupported_numbers_and_names():
     assert unsupported_facts("Olivier Véran a annoncé 8 milliards [1].", evidence) == ["8"]
     assert [m for m in unsupported_facts("Selon Paul Krugman, 7 milliards [1].", evidence) if "Paul Krugman" in m]
     assert unsupported_facts("Olivier Veran a annonce 7 milliards.", evidence) == []  # accents do not matter
+    assert unsupported_facts("Monsieur Véran a annoncé 7 milliards.", evidence) == []
+    assert unsupported_facts("Paul Véran a annoncé 7 milliards.", evidence) == []  # the family name ties it
     assert unsupported_facts("Minister Véran said 7 billion.", evidence, check_names=False) == []
     assert unsupported_facts("The talks took place in London.", "Les négociations ont eu lieu à Londres.",
                              check_names=False) == []  # a translated name shares its stem
@@ -117,6 +119,6 @@ def test_select_passages_picks_the_relevant_sentences():
             "Le budget de la médiathèque atteint 12 millions d'euros. Les travaux ont duré trois ans. "
             "Un concert est prévu dimanche. Les commerçants se réjouissent.")
     chunk = _chunk(0, text)
-    [passage] = select_passages("Combien a coûté la médiathèque ?", [chunk], get_embedder(), window=2)
+    [passage] = select_passages("Combien a coûté la médiathèque ?", [chunk], get_embedder(), window=2, whole=0)
     assert "12 millions" in passage.text and "météo" not in passage.text
     assert text[passage.start:passage.end] == passage.text

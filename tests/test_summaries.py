@@ -1,0 +1,328 @@
+"""Per-article summaries: styles, languages, map-reduce, fact check, cache, digest, CLI.
+
+The first tests drive :class:`qa.summaries.Summarizer` with a scripted chat model (exact control of
+what the model says, no CPU); the rest run the real store and the small bundled model (qwen2.5-0.5b).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, SEED, run_cli, write_jsonl
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+from qa.answers import question_language
+from qa.llm import model_id
+from qa.store import StoreError
+from qa.summaries import (
+    STYLES,
+    ArticleNotFoundError,
+    Evidence,
+    Summarizer,
+    Summary,
+    check_units,
+    clean_output,
+    language_code,
+    sentences,
+)
+
+SMALL = "qwen2.5-0.5b"
+
+
+def sample(article_id: str) -> dict:
+    for line in (SAMPLES / "orangesum-sample.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record["id"] == article_id:
+            return record
+    raise LookupError(article_id)
+
+
+def units_of(summary: Summary) -> list[str]:
+    return clean_output(summary.summary, summary.style)
+
+
+def assert_grounded(summary: Summary, source: str) -> None:
+    evidence = Evidence(source)
+    same = summary.language == "fr"
+    for unit in units_of(summary):
+        assert evidence.unsupported(unit, same_language=same) == [], unit
+
+
+# ---------------------------------------------------------------- scripted model (no CPU)
+
+
+class Scripted(BaseChatModel):
+    """Answers from a script: a function of the last user message; records every prompt."""
+
+    script: object
+    prompts: list = []
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        self.prompts.append((messages, kwargs))
+        text = self.script(str(messages[-1].content), len(self.prompts))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+
+ARTICLE = ("Le conseil municipal de Lyon a voté jeudi un budget de 12 millions d'euros pour les pistes cyclables. "
+           "Grégory Doucet, le maire, a salué une décision historique. L'opposition a dénoncé un coût trop élevé. "
+           "Les travaux commenceront en mars et dureront deux ans.")
+
+
+@pytest.fixture
+def settings_small_ctx():
+    from qa.settings import get_settings
+
+    return get_settings().model_copy(update={"n_ctx": 900})  # the scripted model has no tokenizer: tiktoken counts
+
+
+def run(model, settings, text=ARTICLE, **kwargs) -> Summary:
+    out = list(Summarizer(model, settings).run(title="Lyon vote ses pistes cyclables", text=text, lang="fr", **kwargs))
+    assert isinstance(out[-1], Summary) and all(isinstance(piece, str) for piece in out[:-1])
+    return out[-1]
+
+
+def test_short_article_is_one_call(settings_small_ctx):
+    model = Scripted(script=lambda prompt, n: "Lyon a voté 12 millions d'euros pour les pistes cyclables.", prompts=[])
+    summary = run(model, settings_small_ctx, style="abstract")
+    assert summary.calls == 1 and summary.sections == 1 and not summary.regenerated
+    assert summary.summary == "Lyon a voté 12 millions d'euros pour les pistes cyclables."
+    assert model.prompts[0][1]["max_tokens"] <= 128
+
+
+def test_long_article_map_reduce_respects_the_budget(settings_small_ctx):
+    long_text = " ".join(f"Le conseil municipal de Lyon a voté la mesure numéro {i} pour le quartier {i}." for i in range(80))
+
+    def script(prompt: str, n: int) -> str:
+        if "<notes>" in prompt:
+            return "Le conseil municipal de Lyon a voté 79 mesures."
+        number = re.search(r"part (\d+) of", prompt).group(1)
+        return f"- Le conseil municipal de Lyon a voté des mesures (partie {number}).\n- La mesure numéro 7."
+
+    model = Scripted(script=script, prompts=[])
+    summary = run(model, settings_small_ctx, text=long_text, style="short")
+    assert summary.sections >= 2
+    assert summary.calls == summary.sections + 1  # one map per section, one reduce
+    assert summary.summary == "Le conseil municipal de Lyon a voté 79 mesures."
+    summarizer = Summarizer(model, settings_small_ctx)
+    for messages, kwargs in model.prompts:  # every prompt plus its answer fits the context
+        assert summarizer._tokens(messages) + kwargs["max_tokens"] <= settings_small_ctx.n_ctx
+    sections = summarizer.split(long_text, 200)
+    assert all(summarizer.count(s) <= 200 for s in sections)
+    assert " ".join(sections) == long_text
+
+
+def test_unsupported_sentence_is_removed(settings_small_ctx):
+    text = "Lyon a voté 12 millions d'euros. Jean Dupont a reçu 500 euros. Les travaux dureront deux ans."
+    model = Scripted(script=lambda prompt, n: text, prompts=[])
+    summary = run(model, settings_small_ctx, style="short")
+    assert summary.summary == "Lyon a voté 12 millions d'euros. Les travaux dureront deux ans."
+    assert set(summary.unsupported) == {"500", "Jean Dupont"}
+    assert summary.calls == 1
+
+
+def test_empty_after_check_regenerates_once_then_falls_back(settings_small_ctx):
+    answers = ["Anne Hidalgo a voté 99 millions.", "Grégory Doucet a salué une décision historique."]
+    model = Scripted(script=lambda prompt, n: answers[n - 1], prompts=[])
+    summary = run(model, settings_small_ctx, style="abstract")
+    assert summary.regenerated and summary.calls == 2 and not summary.extractive
+    assert summary.summary == answers[1]
+    assert "Write in French only" in str(model.prompts[1][0][-1].content)
+
+    model = Scripted(script=lambda prompt, n: "Anne Hidalgo a voté 99 millions.", prompts=[])
+    summary = run(model, settings_small_ctx, style="short")
+    assert summary.extractive and summary.calls == 2
+    assert summary.summary == " ".join(sentences(ARTICLE)[:2])  # the lead: nothing invented
+
+
+def test_wrong_language_is_regenerated(settings_small_ctx):
+    answers = ["The city council of Lyon voted a budget of 12 million euros for cycle lanes on Thursday.",
+               "Le conseil municipal de Lyon a voté jeudi un budget de 12 millions d'euros."]
+    model = Scripted(script=lambda prompt, n: answers[n - 1], prompts=[])
+    summary = run(model, settings_small_ctx, style="abstract")
+    assert summary.regenerated and summary.summary == answers[1]
+
+
+def test_cleaning_and_units():
+    assert clean_output("Résumé :\n**Lyon** a voté. M. Doucet a salué la décision.", "short") == [
+        "Lyon a voté.", "M. Doucet a salué la décision."]
+    assert clean_output("Voici les points clés :\n1. Lyon vote\n- Doucet salue\n  la décision", "bullets") == [
+        "Lyon vote", "Doucet salue la décision"]
+    assert clean_output('"Lyon a voté."', "abstract") == ["Lyon a voté."]
+    kept, removed = check_units(["Lyon a voté 12 millions.", "Paris a voté 7 millions."], Evidence(ARTICLE),
+                                same_language=True)
+    assert kept == ["Lyon a voté 12 millions."] and set(removed) == {"7", "Paris"}
+    assert Evidence("Six milliards d'euros.").unsupported("6 milliards d'euros", same_language=True) == []
+
+
+def test_language_and_style_arguments():
+    assert language_code("English") == language_code("EN") == language_code("anglais") == "en"
+    assert language_code(None) is None
+    with pytest.raises(ValueError):
+        language_code("klingon")
+    from qa.summaries import check_style
+
+    with pytest.raises(ValueError, match="short, abstract, paragraph, bullets"):
+        check_style("haiku")
+
+
+# ---------------------------------------------------------------- real store, small model
+
+SHORT_ID, LONG_ID = "orangesum-87", "orangesum-20"
+
+
+@pytest.fixture(scope="module")
+def store_assistant(tmp_path_factory):
+    from qa import Assistant
+    from qa.settings import get_settings
+
+    folder = tmp_path_factory.mktemp("summaries")
+    settings = get_settings().model_copy(update={"store_dir": folder / "store", "bundled_model": SMALL})
+    assistant = Assistant(settings)
+    source = write_jsonl(folder / "articles.jsonl", [sample(SHORT_ID), sample(LONG_ID)])
+    report = assistant.ingest([source])
+    assert report.ok and report.added == 2
+    assistant.source_file = source
+    return assistant
+
+
+@pytest.fixture(scope="module")
+def short_text(store_assistant) -> str:
+    article = store_assistant.store.get_article(SHORT_ID)
+    return f"{article.title}\n{article.text}"
+
+
+@pytest.mark.parametrize("style", list(STYLES))
+def test_each_style(store_assistant, short_text, style):
+    summary = store_assistant.summarize(SHORT_ID, style=style)
+    assert summary.style == style and summary.language == "fr" and summary.article_id == SHORT_ID
+    assert summary.title.startswith("Affaire Epstein") and summary.model == model_id(store_assistant.settings)
+    assert summary.sections == 1 and summary.calls in (1, 2)  # one call, a second only to regenerate
+    assert summary.summary.strip()
+    units = units_of(summary)
+    if style == "abstract":
+        assert len(units) == 1 and "\n" not in summary.summary
+    elif style == "short":
+        assert 1 <= len(units) <= 3
+    elif style == "paragraph":
+        assert 1 <= len(units) <= 7 and "\n" not in summary.summary
+    else:
+        lines = summary.summary.splitlines()
+        assert 1 <= len(lines) <= 6 and all(line.startswith("- ") for line in lines)
+    assert_grounded(summary, short_text)
+    if not summary.extractive:
+        assert question_language(summary.summary, ("fr",)) == "fr"
+
+
+def test_cross_language_summary(store_assistant, short_text):
+    summary = store_assistant.summarize(SHORT_ID, style="short", language="English")
+    assert summary.language == "en" and not summary.extractive
+    assert question_language(summary.summary, ("en",)) == "en"
+    assert_grounded(summary, short_text)
+    assert "Maxwell" in summary.summary
+
+
+def test_stream_then_cache_hit(store_assistant):
+    first = store_assistant.summarize(SHORT_ID, style="short")  # made by test_each_style, or now
+    pieces = list(store_assistant.stream_summary(SHORT_ID, style="short"))
+    final = pieces[-1]
+    assert isinstance(final, Summary) and final.cached and final.calls == 0
+    assert pieces[:-1] == [final.summary] and final.summary == first.summary  # cached: one piece
+    again = store_assistant.summarize(SHORT_ID, style="short", language="fr")
+    assert again.cached and again.summary == final.summary and again.seconds < 0.5
+
+
+def test_missing_article(store_assistant):
+    with pytest.raises(ArticleNotFoundError) as caught:
+        store_assistant.summarize("no-such-article")
+    error = caught.value
+    assert isinstance(error, StoreError) and isinstance(error, KeyError)
+    assert str(error).startswith(f"No article with id 'no-such-article' in {store_assistant.store.directory}")
+    with pytest.raises(ArticleNotFoundError):
+        next(iter(store_assistant.stream_summary("no-such-article")))
+    with pytest.raises(ArticleNotFoundError):
+        store_assistant.digest([SHORT_ID, "no-such-article"])
+
+
+def test_cli(store_assistant):
+    store = store_assistant.settings.store_dir
+    env = {"QA_BUNDLED_MODEL": SMALL}
+    done = run_cli("-m", "qa", "summarize", "--json", "--style", "abstract", SHORT_ID, store=store, env=env)
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert set(payload) == {"article_id", "title", "summary", "language", "style"}
+    assert payload["summary"] == store_assistant.summarize(SHORT_ID, style="abstract").summary  # the cached one
+    assert payload["style"] == "abstract" and payload["language"] == "fr"
+
+    missing = run_cli("-m", "qa", "summarize", "nope", store=store, env=env)
+    assert missing.returncode == 2 and "No article with id 'nope'" in missing.stderr
+    bad = run_cli("-m", "qa", "summarize", "--lang", "klingon", SHORT_ID, store=store, env=env)
+    assert bad.returncode == 2 and "Unknown language" in bad.stderr
+
+
+def test_digest(store_assistant):
+    digest = store_assistant.digest([SHORT_ID, LONG_ID])
+    assert [s.article_id for s in digest.sources] == [SHORT_ID, LONG_ID] and digest.language == "fr"
+    points = digest.digest.splitlines()
+    assert 1 <= len(points) <= 6
+    for point in points:
+        assert point.startswith("- ")
+        cited = [int(n) for n in re.findall(r"\[(\d+)\]", point)]
+        assert cited and set(cited) <= {1, 2}, point
+
+
+def test_summarize_all_and_ingest_flag(store_assistant):
+    results = store_assistant.summarize_all(show_progress=False)
+    assert sorted(r.article_id for r in results) == sorted([SHORT_ID, LONG_ID])
+    assert all(r.summary and r.style == "short" for r in results)
+    assert all(r.cached for r in store_assistant.summarize_all(show_progress=False))
+    done = run_cli("ingest.py", "--summarize", "--quiet", str(store_assistant.source_file),
+                   store=store_assistant.settings.store_dir, env={"QA_BUNDLED_MODEL": SMALL})
+    assert done.returncode == 0, done.stderr
+
+
+def test_cache_invalidation_when_the_article_changes(store_assistant, tmp_path):
+    record = {"id": "test-velo", "title": "Lyon vote ses pistes cyclables", "date": "2021-03-04", "text": ARTICLE}
+    path = write_jsonl(tmp_path / "velo.jsonl", [record])
+    store_assistant.ingest([path])
+    first = store_assistant.summarize("test-velo", style="abstract")
+    assert not first.cached and first.calls >= 1
+    assert store_assistant.summarize("test-velo", style="abstract").cached
+
+    record["text"] = ARTICLE + " Le budget sera voté à nouveau en 2023."
+    store_assistant.ingest([write_jsonl(path, [record])])
+    changed = store_assistant.summarize("test-velo", style="abstract")
+    assert not changed.cached and changed.calls >= 1
+    assert store_assistant.summarize("test-velo", style="abstract").cached
+
+
+def test_long_article_map_reduce(tmp_path):
+    """A real article longer than the model's context: summarised in sections, then reduced."""
+    from qa import Assistant
+    from qa.settings import get_settings
+
+    settings = get_settings().model_copy(update={"store_dir": tmp_path / "store", "bundled_model": SMALL,
+                                                 "n_ctx": 1280})
+    assistant = Assistant(settings)
+    assert assistant.ingest([write_jsonl(tmp_path / "long.jsonl", [sample(LONG_ID)])]).ok
+    article = assistant.store.get_article(LONG_ID)
+    assert assistant.llm.count_tokens(article.text) > settings.n_ctx - 300  # no room for prompt and answer
+    summary = assistant.summarize(LONG_ID, style="abstract")
+    assert summary.sections >= 2
+    assert summary.calls in (summary.sections + 1, summary.sections + 2)  # maps, reduce (and a regeneration)
+    assert summary.summary.strip() and len(units_of(summary)) == 1
+    assert_grounded(summary, f"{article.title}\n{article.date}\n{article.text}")
+
+
+def test_prompts_exist():
+    folder = Path(__file__).resolve().parents[1] / "prompts"
+    for name in ("system", "article", "map", "reduce", "digest", *STYLES):
+        assert (folder / f"summary_{name}.txt").exists(), name

@@ -1,0 +1,251 @@
+"""The web app's API, driven as a user of ``gradio_client`` would: the named endpoints ``ask`` and
+``summarize`` (one client, then several at once), clear errors, login and the loopback rule, and the
+escaping of untrusted article text. The app runs in-process on 127.0.0.1 with the small bundled model."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLES, SEED
+
+pytestmark = [  # pandas deprecations inside Gradio's queue statistics
+    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
+
+BRIDGE = (
+    "Riverton opens its new harbour bridge\n\n"
+    "The town of Riverton opened its new harbour bridge on Saturday, the mayor, Ellen Marsh, announced. "
+    "The bridge is 420 metres long and cost 38 million pounds.\n\n"
+    "About 12,000 vehicles are expected to cross the bridge every day. The old ferry service will stop at the end "
+    "of the month, the harbour authority said.\n\n"
+    "Construction began in 2021 and was carried out by the firm Calder & Sons. Local shops hope the bridge will "
+    "bring more visitors to the old town.\n"
+)
+BRIDGE_QUESTION = "How long is the new harbour bridge in Riverton?"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_assistant(folder: Path):
+    """A small store from data/samples (the seed article and a few OrangeSum articles) plus one short English
+    article the small model answers reliably; the small bundled model, and no query translation (speed)."""
+    from qa import Assistant
+    from qa.settings import get_settings
+
+    inputs = folder / "inputs"
+    inputs.mkdir(parents=True, exist_ok=True)
+    lines = (SAMPLES / "orangesum-sample.jsonl").read_text(encoding="utf-8").splitlines()[:6]
+    (inputs / "orangesum-6.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (inputs / "riverton-bridge.txt").write_text(BRIDGE, encoding="utf-8")
+    settings = get_settings().model_copy(update={
+        "store_dir": folder / "store", "bundled_model": "qwen2.5-0.5b", "translate_queries": False,
+        "max_tokens": 160, "llm": "local"})
+    assistant = Assistant(settings)
+    report = assistant.ingest([SEED, inputs])
+    assert report.ok and report.added >= 8, report.summary()
+    return assistant
+
+
+def start_app(assistant, **kwargs):
+    from qa.ui import build_app, launch
+
+    demo = build_app(assistant)
+    _, url = launch(demo, host="127.0.0.1", port=free_port(), quiet=True, prevent_thread_lock=True, **kwargs)
+    return demo, url
+
+
+def article_id(assistant, title_start: str) -> str:
+    return next(a.id for a in assistant.articles() if a.title.startswith(title_start))
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    return make_assistant(tmp_path_factory.mktemp("ui-api"))
+
+
+@pytest.fixture(scope="module")
+def app_url(assistant):
+    demo, url = start_app(assistant)
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+# ---------------------------------------------------------------- without a model
+
+
+def test_untrusted_text_is_escaped():
+    from qa.articles import Article
+    from qa.ui import md_safe, render_article, render_sources
+
+    evil = ('<script>alert(1)</script><img src=x onerror=alert(2)> ![t](http://evil.example/p.png) '
+            '[link](javascript:alert(3)) ${alert(4)} {{value}} `x`')
+    article = Article(id="evil", title=evil, text=evil + "\n\nSecond <b>paragraph</b>.", url="javascript:alert(5)")
+    page = render_article(article)
+    assert "<script" not in page and "<img" not in page and "<b>" not in page
+    assert "&lt;script&gt;" in page and "${" not in page and "{{" not in page and "href" not in page  # no link
+    answer = {"answer": evil, "refused": False, "sources": [{
+        "n": 1, "article_id": "evil", "title": evil, "source": "<i>S</i>", "date": "2020-01-01", "lang": "en",
+        "url": "http://evil.example/a?x=\"'><script>", "quote": evil, "start": 0, "end": len(evil)}]}
+    cards = render_sources(answer)
+    assert "<script" not in cards and "<img" not in cards and "<i>" not in cards
+    assert cards.count("<mark>") == 1 and "&lt;script&gt;alert(1)&lt;/script&gt;" in cards
+    bubble = md_safe(evil + " [1]")
+    assert "<img" not in bubble and "](" not in bubble and "![" not in bubble and "${" not in bubble
+    assert '<span class="nd-cite">&#91;1&#93;</span>' in bubble
+
+
+def test_loopback_rule_and_login_from_environment(monkeypatch, capsys):
+    from qa.ui import auth_from_env, is_loopback, main
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.20") and not is_loopback("example.org")
+    monkeypatch.delenv("QA_UI_USER", raising=False)
+    monkeypatch.delenv("QA_UI_PASSWORD", raising=False)
+    assert main(["--host", "0.0.0.0", "--port", str(free_port())]) == 2
+    assert "Refusing to listen on 0.0.0.0 without a login" in capsys.readouterr().err
+    check = auth_from_env({"QA_UI_USER": "desk", "QA_UI_PASSWORD": "s3cret"})
+    assert check("desk", "s3cret") and not check("desk", "wrong") and not check("other", "s3cret")
+    assert auth_from_env({"QA_UI_USER": "desk"}) is None
+
+
+def test_login_is_required_when_configured(assistant):
+    from gradio_client import Client
+
+    from qa.ui import auth_from_env
+
+    demo, url = start_app(assistant, auth=auth_from_env({"QA_UI_USER": "desk", "QA_UI_PASSWORD": "s3cret"}))
+    try:
+        with pytest.raises(Exception):  # noqa: B017  (gradio_client raises its own error for a missing login)
+            Client(url, verbose=False)
+        with pytest.raises(Exception):  # noqa: B017
+            Client(url, auth=("desk", "wrong"), verbose=False)
+        authed = Client(url, auth=("desk", "s3cret"), verbose=False)
+        listed = authed.predict(api_name="/articles")
+        assert any(a["title"].startswith("Riverton") for a in listed)
+    finally:
+        demo.close()
+
+
+# ---------------------------------------------------------------- the endpoints
+
+
+def test_named_endpoints_are_documented(client):
+    named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert {"/ask", "/summarize", "/articles"} <= set(named)
+    assert set(named) == {"/ask", "/summarize", "/articles"}, "UI events must stay private"
+    ask_params = [p["parameter_name"] for p in named["/ask"]["parameters"]]
+    assert ask_params == ["question", "history", "filters"]
+    assert [p["parameter_name"] for p in named["/summarize"]["parameters"]] == ["article_id", "style", "language"]
+
+
+def test_ask_returns_the_answer_with_its_sources(client, assistant):
+    result = client.predict(BRIDGE_QUESTION, api_name="/ask")
+    assert {"question", "answer", "sources", "language", "refused"} <= set(result)
+    assert result["question"] == BRIDGE_QUESTION and result["language"] == "en"
+    assert not result["refused"], result
+    assert result["sources"], result
+    for source in result["sources"]:
+        article = assistant.store.get_article(source["article_id"])
+        assert article is not None and source["title"] == article.title
+        assert article.text[source["start"]:source["end"]] == source["quote"]
+    assert f"[{result['sources'][0]['n']}]" in result["answer"]
+
+
+def test_summarize_returns_the_summary_then_the_cached_one(client, assistant):
+    bridge = article_id(assistant, "Riverton")
+    first = client.predict(bridge, "abstract", None, api_name="/summarize")
+    assert first["article_id"] == bridge and first["style"] == "abstract" and first["language"] == "en"
+    assert first["summary"].strip()
+    started = time.perf_counter()
+    again = client.predict(article_id=bridge, style="abstract", language="", api_name="/summarize")
+    assert again["cached"] is True and again["summary"] == first["summary"]
+    assert time.perf_counter() - started < 10
+
+
+def test_errors_are_clear_messages(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="No article with id 'no-such-article'"):
+        client.predict("no-such-article", "short", None, api_name="/summarize")
+    with pytest.raises(AppError, match="Unknown summary style"):
+        client.predict("anything", "haiku", None, api_name="/summarize")
+    with pytest.raises(AppError, match="Dates are written YYYY-MM-DD"):
+        client.predict("Who?", None, {"date_from": "last week"}, api_name="/ask")
+    with pytest.raises(AppError, match="Unknown filter topics"):
+        client.predict("Who?", None, {"topics": ["sport"]}, api_name="/ask")
+    with pytest.raises(AppError, match="history is a list of"):
+        client.predict("Who?", [["only a question"]], None, api_name="/ask")
+    with pytest.raises(AppError) as info:
+        client.predict("   ", api_name="/ask")
+    assert "Empty question" in str(info.value) and "Traceback" not in str(info.value)
+
+
+def test_no_articles_and_missing_model_are_clear_messages(assistant, tmp_path):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    from qa import Assistant
+
+    empty = Assistant(assistant.settings.model_copy(update={"store_dir": tmp_path / "empty"}))
+    missing = Assistant(assistant.settings.model_copy(update={"model_path": tmp_path / "no-such-model.gguf"}))
+    for instance, message in ((empty, "No articles in"), (missing, "Model file not found")):
+        demo, url = start_app(instance)
+        try:
+            with pytest.raises(AppError, match=message):
+                Client(url, verbose=False).predict(BRIDGE_QUESTION, api_name="/ask")
+        finally:
+            demo.close()
+
+
+def test_several_clients_at_once(app_url, assistant):
+    """Three clients at the same time (their own sessions): two questions, one of them a follow-up, and a
+    summary. The local model serves one at a time (queued), each gets its own result."""
+    from gradio_client import Client
+
+    seed = article_id(assistant, "Une telle guerre")
+    bridge_answer = "The bridge is 420 metres long [1]."
+    jobs = {
+        "ask": lambda c: c.predict("Who built the Riverton bridge?", None, None, api_name="/ask"),
+        "follow-up": lambda c: c.predict("How much did it cost?", [[BRIDGE_QUESTION, bridge_answer]],
+                                         {"languages": ["en"]}, api_name="/ask"),
+        "summary": lambda c: c.predict(seed, "abstract", "", api_name="/summarize"),
+    }
+    results, errors = {}, {}
+
+    def run(name):
+        try:
+            results[name] = jobs[name](Client(app_url, verbose=False))
+        except Exception as exc:  # noqa: BLE001
+            errors[name] = exc
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in jobs]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=900)
+    assert not errors, errors
+    assert set(results) == set(jobs), f"unfinished after {time.perf_counter() - started:.0f} s"
+    assert results["ask"]["question"] == "Who built the Riverton bridge?"
+    assert results["follow-up"]["question"] == "How much did it cost?"
+    assert all(s["lang"] == "en" for s in results["follow-up"]["sources"])
+    if not results["follow-up"]["refused"]:
+        assert results["follow-up"]["standalone_question"], "the follow-up was not rewritten with the history"
+    assert results["summary"]["article_id"] == seed and results["summary"]["summary"].strip()

@@ -1,0 +1,219 @@
+"""The web app in a real browser: Playwright drives Debian's headless Chromium against the app running
+in-process on 127.0.0.1 (small bundled model, a small store built from data/samples).
+
+Each test saves a screenshot in test-artifacts/ (gitignored). ``QA_UI_DOCS_SCREENSHOT=1`` also writes
+docs/screenshot-chat.png from the chat test (make it with the default model for a good-looking answer:
+``QA_UI_TEST_MODEL=qwen2.5-1.5b``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_ui_api import BRIDGE_QUESTION, make_assistant, start_app
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
+
+CHROMIUM = os.environ.get("QA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ARTIFACTS = ROOT / "test-artifacts"
+ANSWER_TIMEOUT = 420_000  # ms: the small model on two shared CPU cores
+
+GOOD_ARTICLE = (
+    "Seaside library reopens after repairs\n\n"
+    "The seaside library of Portwen reopened on Monday after two years of repairs, the council said. "
+    "It now holds 40,000 books and a new reading room facing the harbour.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (set QA_CHROMIUM)")
+    folder = tmp_path_factory.mktemp("ui-browser")
+    assistant = make_assistant(folder)
+    model = os.environ.get("QA_UI_TEST_MODEL")
+    if model:  # only for the docs screenshot
+        assistant.settings = assistant.settings.model_copy(update={"bundled_model": model, "max_tokens": 384})
+    demo, url = start_app(assistant)
+    yield {"url": url, "assistant": assistant, "folder": folder}
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser(app):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, app):
+    """A fresh page (a new session of the app); fails the test if the page requested anything off this machine."""
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.set_default_timeout(60_000)
+    page.goto(app["url"])
+    page.wait_for_selector("#nd-question textarea")
+    page.wait_for_selector("#nd-status .nd-count-articles")
+    yield page
+    context.close()
+    outside = sorted({urlparse(u).hostname for u in requests if urlparse(u).scheme in ("http", "https", "ws", "wss")}
+                     - {"127.0.0.1", "localhost"})
+    assert not outside, f"the page made requests outside the machine: {outside}"
+
+
+def idle(page, timeout: float = 30_000) -> None:
+    """Wait until no event of the page is running (Gradio shows a status tracker on pending outputs)."""
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=status-tracker]')]"
+                           ".every(e => e.classList.contains('hide'))", timeout=timeout)
+
+
+def shot(page, name: str) -> Path:
+    idle(page)
+    path = ARTIFACTS / f"ui-{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+# ---------------------------------------------------------------- chat
+
+
+def test_chat_streams_an_answer_with_citations_and_passages(page, app):
+    # record every distinct text of the latest answer bubble, to see it being written
+    page.evaluate("""() => { window.ndStates = []; const seen = new Set();
+        new MutationObserver(() => {
+            const bots = document.querySelectorAll('#nd-chat .message.bot');
+            const last = bots[bots.length - 1]; if (!last) return;
+            const text = last.innerText; if (!seen.has(text)) { seen.add(text); window.ndStates.push(text); }
+        }).observe(document.querySelector('#nd-chat'), {subtree: true, childList: true, characterData: true}); }""")
+    page.fill("#nd-question textarea", BRIDGE_QUESTION)
+    page.click("#nd-ask")
+    card = page.wait_for_selector("#nd-sources .nd-source", timeout=ANSWER_TIMEOUT)
+    states = page.evaluate("window.ndStates")
+    assert any("Searching the articles" in s for s in states), states
+    assert any("▍" in s for s in states), f"no partial answer was shown while it was written: {states}"
+    final = page.locator("#nd-chat .message.bot").last
+    assert final.locator(".nd-cite").count() >= 1, final.inner_html()
+    assert "▍" not in final.inner_text()
+    # the source card: title, the quoted passage highlighted
+    assert "Riverton opens its new harbour bridge" in card.inner_text()
+    mark = page.locator("#nd-sources .nd-source mark").first
+    assert mark.inner_text().strip() and "Riverton" in page.locator("#nd-sources").inner_text()
+    assert page.locator("#nd-question textarea").input_value() == ""
+    path = shot(page, "chat")
+    if os.environ.get("QA_UI_DOCS_SCREENSHOT") == "1":
+        (ROOT / "docs").mkdir(exist_ok=True)
+        shutil.copy(path, ROOT / "docs" / "screenshot-chat.png")
+
+
+def test_a_failure_is_a_clear_message_not_a_stack_trace(page):
+    page.locator("#nd-filters").get_by_text("Filters").first.click()
+    page.fill("#nd-f-from textarea, #nd-f-from input", "last week")
+    page.fill("#nd-question textarea", "Who opened the bridge?")
+    page.click("#nd-ask")
+    error = page.wait_for_selector("#nd-sources .nd-error")
+    assert "Dates are written YYYY-MM-DD" in error.inner_text()
+    assert "Dates are written YYYY-MM-DD" in page.locator("#nd-chat .message.bot").last.inner_text()
+    assert "Traceback" not in page.content()
+    shot(page, "chat-error")
+
+
+# ---------------------------------------------------------------- library
+
+
+def test_open_an_article_and_get_its_summary(page, app):
+    open_tab(page, "Library")
+    page.fill("#nd-search textarea, #nd-search input", "Riverton")
+    row = page.locator("#nd-table .virtual-row", has_text="Riverton opens its new harbour bridge").first
+    row.wait_for()
+    row.click()
+    page.wait_for_selector("#nd-article .nd-article-title:has-text('Riverton opens its new harbour bridge')")
+    assert "420 metres" in page.locator("#nd-article").inner_text()
+    page.locator("#nd-style input").click()
+    page.get_by_role("option", name="Headline (1 sentence)").click()
+    page.click("#nd-summarize")
+    page.wait_for_selector("#nd-summary .nd-writing")  # progress while the model writes
+    page.wait_for_selector("#nd-summary .nd-summary:not(.nd-writing) .nd-summary-text", timeout=ANSWER_TIMEOUT)
+    summary = page.locator("#nd-summary .nd-summary-text").inner_text().strip()
+    assert summary
+    assert "headline" in page.locator("#nd-summary .nd-summary-head").inner_text().lower()
+    shot(page, "library-summary")
+    # asked again: from the cache, at once
+    page.click("#nd-summarize")
+    page.wait_for_selector("#nd-summary .nd-cached", timeout=15_000)
+    assert page.locator("#nd-summary .nd-summary-text").inner_text().strip() == summary
+
+
+# ---------------------------------------------------------------- adding articles
+
+
+def test_upload_a_file_and_see_it_in_the_library(page, app):
+    good = app["folder"] / "seaside-library.txt"
+    good.write_text(GOOD_ARTICLE, encoding="utf-8")
+    before = int(page.locator("#nd-status .nd-count-articles").inner_text())
+    open_tab(page, "Add articles")
+    page.locator("#nd-files input[type=file]").set_input_files(str(good))
+    page.locator("#nd-files").get_by_text("seaside-library").first.wait_for()  # uploaded (name and extension
+    # are shown apart)
+    page.click("#nd-add-files")
+    row = page.wait_for_selector("#nd-ingest-results tr:has-text('seaside-library.txt')", timeout=120_000)
+    assert "added" in row.inner_text()
+    page.wait_for_function(f"Number(document.querySelector('#nd-status .nd-count-articles').innerText) > {before}")
+    page.wait_for_timeout(300)
+    shot(page, "upload")
+    open_tab(page, "Library")
+    page.fill("#nd-search textarea, #nd-search input", "seaside")
+    library_row = page.locator("#nd-table .virtual-row", has_text="Seaside library reopens after repairs").first
+    library_row.wait_for()
+    library_row.click()
+    page.wait_for_selector("#nd-article .nd-article-title:has-text('Seaside library reopens')")
+    shot(page, "library-after-upload")
+    # and it can be deleted (after a confirmation)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#nd-delete")
+    page.wait_for_selector("#nd-library-note .nd-ok:has-text('Article deleted')")
+    assert page.locator("#nd-table .virtual-row", has_text="Seaside library reopens").count() == 0
+    assert app["assistant"].store.get_article("seaside-library.txt") is None
+
+
+def test_a_bad_upload_shows_why(page, app):
+    folder = app["folder"]
+    binary = folder / "scan.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    broken = folder / "broken.jsonl"
+    broken.write_text('{"id": "tram-1", "title": "Trams return to Portwen", "text": "The trams of Portwen run '
+                      'again from Monday, the operator said."}\n{not json\n{"title": "no text here"}\n',
+                      encoding="utf-8")
+    open_tab(page, "Add articles")
+    page.locator("#nd-files input[type=file]").set_input_files([str(binary), str(broken)])
+    page.locator("#nd-files").get_by_text("broken").first.wait_for()
+    page.click("#nd-add-files")
+    failed = page.wait_for_selector("#nd-ingest-results tr:has-text('scan.txt')", timeout=120_000)
+    assert "failed" in failed.inner_text() and "binary file" in failed.inner_text()
+    idle(page)
+    partial = page.locator("#nd-ingest-results tr", has_text="broken.jsonl")
+    text = partial.inner_text()
+    assert "partly added" in text and "1 added" in text and "2 failed" in text
+    assert "line 2: bad JSON" in text and "line 3: record has no 'text'" in text
+    shot(page, "upload-error")
