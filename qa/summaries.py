@@ -337,6 +337,7 @@ class Summarizer:
         self.count: Callable[[str], int] = counter
         self.calls = 0
         self.raw: list[str] = []  # the model's own text of the last summary's attempts, for inspection
+        self._title = ""
 
     # ------------------------------------------------------------ model calls
     def _stream(self, messages: list[BaseMessage], max_tokens: int, temperature: float | None = None) -> Iterator[str]:
@@ -364,7 +365,7 @@ class Summarizer:
     # ------------------------------------------------------------ planning
     @staticmethod
     def article_block(title: str | None, text: str, date: str | None = None) -> str:
-        head = " — ".join(x for x in (title, date) if x)
+        head = "\n".join(x for x in (f"Title: {title}" if title else "", f"Date: {date}" if date else "") if x)
         return f"{head}\n\n{text}" if head else text
 
     def _instruction(self, style: str, language: str, reminder: bool = False) -> str:
@@ -427,6 +428,7 @@ class Summarizer:
         max_tokens = _MAX_TOKENS[style]
         article = self.article_block(title, text, date)
         instruction = self._instruction(style, language)
+        self._title = title or ""
 
         # one call when the article fits, with the few-shot examples when they fit too
         sections = [article]
@@ -472,13 +474,18 @@ class Summarizer:
     def _finish(self, raw: str, style: str, evidence: Evidence, same_language: bool,
                 language: str) -> tuple[list[str], list[str]]:
         """Clean, check the language and the facts: the units to keep and the facts removed."""
-        units = clean_output(raw, style)
+        units = [u for u in clean_output(raw, style) if not self._filler(u)]
         if units and not _written_in(" ".join(units), language):
             return [], []
         kept, removed = check_units(units, evidence, same_language=same_language)
         if style == "abstract" and kept:
             kept = kept[:1]
         return kept[:_MAX_UNITS[style]], removed
+
+    def _filler(self, unit: str) -> bool:
+        """A unit that says nothing: a bare date or figure ("2020-07-02", "16h00 GMT"), or the title copied."""
+        words = re.findall(r"[^\W\d_]{2,}", unit)
+        return len(words) < 3 or bool(self._title) and fold(unit).strip(" .") == fold(self._title).strip(" .")
 
     @staticmethod
     def _lead(text: str, style: str) -> list[str]:
@@ -622,14 +629,20 @@ def digest(store: Store, llm, settings: Settings, article_ids: Iterable[str], la
         raise ValueError("No articles selected for the digest.")
     articles = [_article(store, i) for i in ids]
     langs = [article_language(a) for a in articles]
-    language = language_code(language) or max(set(langs), key=langs.count)
+    language = language_code(language) or max(langs, key=langs.count)
     summaries = [summarize(store, llm, settings, a.id, style="short") for a in articles]
     sources = [DigestSource(n=n, article_id=a.id, title=a.title, summary=s.summary)
                for n, (a, s) in enumerate(zip(articles, summaries, strict=True), 1)]
-    blocks = "\n\n".join(f"[{s.n}] {s.title}" + (f" ({a.date})" if a.date else "") + f"\n{s.summary}"
-                         for s, a in zip(sources, articles, strict=True))
     summarizer = Summarizer(llm, settings)
-    user = _format("summary_digest", articles=blocks, count=len(articles), language=prompts.language_name(language))
+    user = ""
+    for keep in (3, 1):  # the summaries, or only their first sentence when they do not all fit
+        blocks = "\n\n".join(f"[{s.n}] {s.title}" + (f" ({a.date})" if a.date else "") + "\n"
+                             + " ".join(sentences(s.summary)[:keep]) for s, a in zip(sources, articles, strict=True))
+        user = _format("summary_digest", articles=blocks, count=len(articles), language=prompts.language_name(language))
+        if summarizer._tokens(summarizer._messages(user)) + _MAX_TOKENS["digest"] + _MARGIN <= settings.n_ctx:
+            break
+    else:
+        raise ValueError(f"Too many articles for one digest ({len(articles)}): select fewer.")
     evidences = {s.n: Evidence(summarizer.article_block(a.title, a.text, a.date))
                  for s, a in zip(sources, articles, strict=True)}
     langs_by_n = dict(zip([s.n for s in sources], langs, strict=True))
