@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d+(?:[ \u202f\u00a0.,]\d{3})*(?:[.,]\d+)?")
@@ -73,13 +74,45 @@ def _is_common(word: str) -> bool:
     return fold(word).endswith(("ment", "tion", "ly", "ing", "ed", "es", "ait", "ont", "ez"))
 
 
+_CALENDAR_LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl")
+_CALENDAR_KEYS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                  "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+                  "saturday", "sunday")
+_ISO_MONTH = re.compile(r"\b\d{4}-(\d{2})-\d{2}\b")
+
+
+@lru_cache(maxsize=1)
+def calendar_words() -> dict[str, str]:
+    """Month and weekday names in the languages dateparser knows ("juillet", "July" → "july")."""
+    from dateparser.languages.loader import LocaleDataLoader
+
+    words: dict[str, str] = {}
+    for locale in LocaleDataLoader().get_locales(languages=list(_CALENDAR_LANGUAGES)):
+        for key in _CALENDAR_KEYS:
+            for form in locale.info.get(key, []):
+                if len(form) >= 3 and form.isalpha():
+                    words.setdefault(fold(form), key)
+    return words
+
+
+def _calendar_in(text: str) -> set[str]:
+    """The months and weekdays a (folded) text names, in any language, or dates as 2020-07-02."""
+    table = calendar_words()
+    found = {table[w] for w in re.findall(r"\w+", text) if w in table}
+    found |= {_CALENDAR_KEYS[int(m) - 1] for m in _ISO_MONTH.findall(text) if 1 <= int(m) <= 12}
+    return found
+
+
 def unsupported_facts(answer: str, evidence: str, question: str = "", check_names: bool = True) -> list[str]:
     """The numbers of ``answer`` found neither in ``evidence`` nor in the question, and its names not in
     ``evidence``.
 
     With ``check_names=False`` (answer and evidence in different languages) names may be translated:
-    a name passes when one of its words shares its first three letters with a word of the evidence
-    ("United States"/"États-Unis", "London"/"Londres").
+    a name passes when at least half of its words share their first three letters with a word of the
+    evidence ("United States"/"États-Unis", "London"/"Londres"), or its last word is in the evidence
+    as written; "United States Navy" against a text that never mentions a navy does not. Month and
+    weekday names pass when the evidence names the same month or day in any language (or has an ISO
+    date in that month): "July" is supported by "juillet" or "2020-07-02".
     """
     answer = _CITATION.sub(" ", answer)
     allowed_numbers = numbers_in(evidence) | numbers_in(question)
@@ -87,14 +120,23 @@ def unsupported_facts(answer: str, evidence: str, question: str = "", check_name
                and not any(n in allowed for allowed in allowed_numbers)]
     haystack = fold(evidence)  # a name from the question must still be in the evidence: it is what ties them
     prefixes = {w[:3] for w in re.findall(r"\w+", haystack) if len(w) > 3}
+    calendar, months_named = calendar_words(), None
     for name in sorted(names_in(answer)):
         words = [w for w in re.findall(r"\w+", fold(name)) if len(w) > 2]
+        dates = [calendar[w] for w in words if w in calendar]  # "July" for "juillet": not a name to spell alike
+        if dates:
+            months_named = _calendar_in(haystack) if months_named is None else months_named
+            if not set(dates) <= months_named:
+                missing.append(name)
+                continue
+            words = [w for w in words if w not in calendar]
         if not words:
             continue
         if check_names:  # every word, or at least the last one (a family name: "Jens Stoltenberg" → "Stoltenberg")
             supported = all(w in haystack for w in words) or (len(words) > 1 and words[-1] in haystack)
-        else:  # another language: names may be translated ("Londres"/"London"): a shared stem will do
-            supported = any(w[:3] in prefixes or w in haystack for w in words)
+        else:  # another language: names may be translated ("Londres"/"London"): shared stems will do
+            matched = sum(w[:3] in prefixes or w in haystack for w in words)
+            supported = 2 * matched >= len(words) or words[-1] in haystack
         if not supported:
             missing.append(name)
     return missing

@@ -39,6 +39,14 @@ def test_unsupported_numbers_and_names():
     assert unsupported_facts("The talks took place in London.", "Les négociations ont eu lieu à Londres.",
                              check_names=False) == []  # a translated name shares its stem
     assert unsupported_facts("Paul Krugman said 7 billion.", evidence, check_names=False) == ["Paul Krugman"]
+    evidence = "Ghislaine Maxwell a été arrêtée aux États-Unis, dans le New Hampshire."
+    assert unsupported_facts("The United States arrested Maxwell in New Hampshire.", evidence, check_names=False) == []
+    assert unsupported_facts("Epstein served in the United States Navy.", evidence,
+                             check_names=False) == ["Epstein", "United States Navy"]  # one stem in three
+    assert unsupported_facts("On July 2, Maxwell was arrested.", evidence + " Date: 2020-07-02", check_names=False) == []
+    assert unsupported_facts("Jeudi 2 Juillet, Maxwell est arrêtée.", "On Thursday 2 July, Maxwell was arrested.") == []
+    assert unsupported_facts("On Monday in August, Maxwell was arrested.", evidence + " Date: 2020-07-02",
+                             check_names=False) == ["August", "Monday"]
 
 
 def test_finalize_keeps_valid_citations_and_quotes_article_text():

@@ -16,7 +16,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from qa.answers import question_language
+from qa.answers import _language_identifier
 from qa.llm import model_id
 from qa.store import StoreError
 from qa.summaries import (
@@ -40,6 +40,12 @@ def sample(article_id: str) -> dict:
         if record["id"] == article_id:
             return record
     raise LookupError(article_id)
+
+
+def detected(text: str) -> str:
+    """The language of a text of a sentence or more (character n-grams, the assistant's languages)."""
+    ranking = dict(_language_identifier().rank(text))
+    return max(ranking, key=ranking.get)
 
 
 def units_of(summary: Summary) -> list[str]:
@@ -220,13 +226,18 @@ def test_each_style(store_assistant, short_text, style):
         assert all(len(line.split()) >= 4 for line in lines)  # no bare date or figure as a point
     assert_grounded(summary, short_text)
     if not summary.extractive:
-        assert question_language(summary.summary, ("fr",)) == "fr"
+        assert detected(summary.summary) == "fr"
 
 
 def test_cross_language_summary(store_assistant, short_text):
-    summary = store_assistant.summarize(SHORT_ID, style="short", language="English")
+    """A French article summarised in English by the default model (the 0.5B one invents facts here:
+    "Epstein, a former member of the United States Navy, was arrested"; the check removes them)."""
+    from qa import Assistant
+
+    assistant = Assistant(store_assistant.settings.model_copy(update={"bundled_model": "qwen2.5-1.5b"}))
+    summary = assistant.summarize(SHORT_ID, style="short", language="English")
     assert summary.language == "en" and not summary.extractive
-    assert question_language(summary.summary, ("en",)) == "en"
+    assert detected(summary.summary) == "en"
     assert_grounded(summary, short_text)
     assert "Maxwell" in summary.summary
 
