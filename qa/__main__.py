@@ -80,10 +80,10 @@ def cmd_ask(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from qa.evaluation import evaluate_answers, evaluate_retrieval, load_evalset, plot_recall
+    from qa.evaluation import evaluate_answers, evaluate_retrieval, load_evalset, plot_recall, spread_sample
 
     assistant = _assistant(args)
-    rows = load_evalset(args.evalset)[: args.limit]
+    rows = spread_sample(load_evalset(args.evalset)[: args.limit], args.sample)
     report = {"evalset": str(args.evalset), "store": assistant.store.stats(),
               "retrieval": evaluate_retrieval(rows, lambda q: assistant.retrieve(q, k=20), show_progress=not args.json)}
     if not args.retrieval_only:
@@ -184,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store")
     p.add_argument("--retrieval-only", action="store_true", help="skip the answers (no LLM needed)")
     p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--sample", type=int, metavar="N", help="N questions spread evenly over the set (a quicker run)")
     p.add_argument("--out", help="write the full report (every answer) as JSON")
     p.add_argument("--plot", help="write a PNG of recall@k for k = 1..20")
     p.add_argument("--json", action="store_true")

@@ -33,6 +33,7 @@ class Assistant:
     def __init__(self, settings: Settings | None = None, **overrides):
         base = settings or get_settings()
         self.settings = base.model_copy(update=overrides) if overrides else base
+        self._translated: dict[tuple, list[str]] = {}
 
     # ------------------------------------------------------------ components (built once, lazily)
     @cached_property
@@ -84,6 +85,14 @@ class Assistant:
     def _translations(self, question: str, language: str) -> list[str]:
         others = [lang for lang, count in self.store.languages().items()
                   if lang != language and lang in prompts.LANGUAGE_NAMES][:1]
+        key = (question, language, tuple(others))
+        if key not in self._translated:  # a question asked again (retry, evaluation) is not translated again
+            if len(self._translated) > 256:
+                self._translated.clear()
+            self._translated[key] = self._translate_into(question, others)
+        return list(self._translated[key])
+
+    def _translate_into(self, question: str, others: list[str]) -> list[str]:
         chain = prompts.template("translate_query") | self.llm.bind(max_tokens=96) | StrOutputParser()
         out = []
         for lang in others:

@@ -21,6 +21,13 @@ KS = tuple(range(1, 21))
 Retriever = Callable[[str], list[StoredChunk]]
 
 
+def spread_sample(rows: list[dict], n: int | None) -> list[dict]:
+    """``n`` rows spread evenly over the set (every kind of question keeps its share), in order."""
+    if not n or n >= len(rows):
+        return rows
+    return [rows[i * len(rows) // n] for i in range(n)]
+
+
 def load_evalset(path: str | Path) -> list[dict]:
     rows = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):

@@ -49,7 +49,8 @@ class Settings(BaseSettings):
         description="'use-multilingual' (bundled, default), 'all-minilm-l6-v2' (bundled, English) "
         "or any sentence-transformers model name or local path",
     )
-    threads: int = Field(2, ge=1, description="CPU threads for embedding and the local LLM")
+    threads: int = Field(default_factory=lambda: min(8, os.cpu_count() or 2), ge=1,
+                         description="CPU threads for embedding and the local LLM (default: the CPUs, at most 8)")
     embed_batch_size: int = Field(64, ge=1)
     encoding: str = Field("cl100k_base", description="tiktoken encoding used to count tokens")
     chunk_tokens: int = Field(220, ge=32, description="Target chunk size in tokens")

@@ -103,3 +103,13 @@ def test_evidence_survives_ingestion_cleaning(questions, corpus_texts):
     for q in questions:
         if q["article_id"] is not None:
             assert evidence_hit(clean_text(corpus_texts[q["article_id"]]), q["evidence"]), q["id"]
+
+
+def test_spread_sample_keeps_every_kind(questions):
+    from qa.evaluation import spread_sample
+
+    sample = spread_sample(questions, 40)
+    assert len(sample) == 40 and sample[0] is questions[0]
+    assert [questions.index(r) for r in sample] == sorted(questions.index(r) for r in sample)
+    assert {r["kind"] for r in sample} == {r["kind"] for r in questions}
+    assert spread_sample(questions, None) is questions and spread_sample(questions, 10_000) is questions
