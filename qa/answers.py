@@ -170,6 +170,12 @@ def select_passages(question: str, chunks: list[StoredChunk], embedder, *, max_p
     return passages
 
 
+def is_bare(raw: str) -> bool:
+    """An answer that is only citations ("[1]", "[2]."): small models sometimes give the passage
+    number instead of the answer."""
+    return not is_refusal(raw) and not re.search(r"\w", _CITATION_MARK.sub("", raw))
+
+
 def format_passages(passages: list[Passage]) -> str:
     blocks = []
     for p in passages:
