@@ -8,13 +8,11 @@ from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 
-from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from qa import prompts
-from qa.answers import (Answer, Passage, finalize, format_history, is_bare, prompt_inputs, question_language,
-                        select_passages)
+from qa.answers import Answer, Passage, finalize, format_history, prompt_inputs, question_language, select_passages
 from qa.embeddings import embedder_name, get_embedder
 from qa.ingestion import IngestReport, ProgressCallback, ingest_paths
 from qa.retrieval import Filters, hybrid_search
@@ -153,18 +151,7 @@ class Assistant:
         generate = (RunnableLambda(self._answer_prompt_inputs) | prompts.chat("answer_system", "answer_user")
                     | self.llm | StrOutputParser())
         return (RunnableLambda(self._prepare) | RunnablePassthrough.assign(raw=generate)
-                | RunnableLambda(self._retry_bare) | RunnableLambda(self._finish)).with_config(run_name="newsdesk_qa")
-
-    def _retry_bare(self, state: dict) -> dict:
-        """An answer that is only "[1]": ask once more for the answer itself, in the same conversation
-        (llama.cpp reuses the cached prompt, so this costs the new tokens only)."""
-        if not state["passages"] or not is_bare(state["raw"]):
-            return state
-        messages = prompts.chat("answer_system", "answer_user").invoke(self._answer_prompt_inputs(state)).to_messages()
-        messages += [AIMessage(content=state["raw"]),
-                     HumanMessage(content=prompts.load("answer_retry").format(
-                         language=prompts.language_name(state["language"])))]
-        return {**state, "raw": str(self.llm.invoke(messages).content) or state["raw"]}
+                | RunnableLambda(self._finish)).with_config(run_name="newsdesk_qa")
 
     def ask(self, question: str, history: History | None = None, filters: Filters | None = None) -> Answer:
         from qa.llm import model_errors
@@ -191,8 +178,6 @@ class Assistant:
                     raw.append(chunk.content)
                     yield chunk.content
         state["raw"] = "".join(raw) or "NOT_FOUND"
-        with model_errors(self.settings):
-            state = self._retry_bare(state)
         yield self._finish(state)
 
     def passages_for(self, question: str, filters: Filters | None = None) -> list[Passage]:

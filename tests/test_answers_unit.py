@@ -1,8 +1,5 @@
 """Fast tests of the answer logic: citations, the fact check, language, fusion, filters."""
 
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
-
 from qa.answers import Passage, finalize, is_bare, question_language, select_passages
 from qa.citations import cited_numbers, names_in, strip_citations, unsupported_facts
 from qa.retrieval import Filters, collapse_near_duplicates, fuse
@@ -135,25 +132,10 @@ def test_select_passages_picks_the_relevant_sentences():
     assert text[passage.start:passage.end] == passage.text
 
 
-def test_bare_citation_answer_is_asked_again():
-    from qa import Assistant
 
+def test_bare_citation_answer_is_a_refusal():
     assert is_bare("[1]") and is_bare(" [2]. ") and not is_bare("2019 [1]") and not is_bare("NOT_FOUND")
-    assistant = Assistant()
-    seen = []
-
-    class Recording(GenericFakeChatModel):
-        def _generate(self, messages, *args, **kwargs):
-            seen.append(messages)
-            return super()._generate(messages, *args, **kwargs)
-
-    assistant.__dict__["llm"] = Recording(messages=iter([AIMessage(content="Reuters l'a interrogé [1].")]))
-    state = {"question": "Qui a interrogé Stoltenberg ?", "standalone": "Qui a interrogé Stoltenberg ?",
-             "language": "fr", "passages": _passages("Jens Stoltenberg a parlé à Reuters mercredi."), "raw": "[1]"}
-    fixed = assistant._retry_bare(state)
-    assert fixed["raw"] == "Reuters l'a interrogé [1]."
-    conversation = seen[0]
-    assert [m.type for m in conversation] == ["system", "human", "ai", "human"] and conversation[2].content == "[1]"
-    assert "français" in conversation[3].content or "French" in conversation[3].content
-    assert assistant._retry_bare({**state, "raw": "Reuters [1]."})["raw"] == "Reuters [1]."  # a real answer: no call
-    assert len(seen) == 1
+    passages = _passages("Jens Stoltenberg a parlé à Reuters mercredi.")
+    answer = finalize("Qui a interrogé Stoltenberg ?", "[1]", passages, "fr")
+    assert answer.refused and answer.sources == [] and "ne contiennent pas" in answer.answer
+    assert not finalize("En quelle année ?", "2019 [1]", _passages("C'était en 2019."), "fr").refused
