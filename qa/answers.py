@@ -170,13 +170,6 @@ def select_passages(question: str, chunks: list[StoredChunk], embedder, *, max_p
     return passages
 
 
-def is_bare(raw: str) -> bool:
-    """An answer that is only citations ("[1]", "[2]."). The 1.5B model writes that when it does not
-    find the answer: asked again for the answer itself, it said NOT_FOUND on 5 of 5 such eval questions,
-    so a bare answer is taken as a refusal."""
-    return not is_refusal(raw) and not re.search(r"\w", _CITATION_MARK.sub("", raw))
-
-
 def format_passages(passages: list[Passage]) -> str:
     blocks = []
     for p in passages:
@@ -200,7 +193,7 @@ def finalize(question: str, raw: str, passages: list[Passage], language: str, *,
         return Answer(question=question, answer=refusal(language), language=language, refused=True,
                       standalone_question=standalone, unsupported=unsupported or [])
 
-    if not passages or is_refusal(raw) or is_bare(raw):
+    if not passages or is_refusal(raw):
         return refused()
     numbers = {p.n for p in passages}
     cited = [n for n in cited_numbers(raw) if n in numbers]

@@ -143,5 +143,7 @@ def unsupported_facts(answer: str, evidence: str, question: str = "", check_name
 
 
 def is_refusal(answer: str) -> bool:
-    stripped = answer.strip().strip(".").strip()
-    return not stripped or NOT_FOUND in answer.upper().replace(" ", "_")
+    """NOT_FOUND, or nothing but citations and punctuation ("", "[1]", "[2]."). The 1.5B model writes a
+    bare citation when it does not find the answer: asked again for the answer itself, it said
+    NOT_FOUND on 5 of 5 such eval questions."""
+    return not re.search(r"\w", _CITATION.sub(" ", answer)) or NOT_FOUND in answer.upper().replace(" ", "_")

@@ -282,6 +282,12 @@ def _written_in(text: str, language: str) -> bool:
     return top == language or ranking[top] - ranking.get(language, -1e9) < 20
 
 
+def _filler(unit: str, title: str | None) -> bool:
+    """A unit that says nothing: a bare date or figure ("2020-07-02", "16h00 GMT"), or the title copied."""
+    words = re.findall(r"[^\W\d_]{2,}", unit)
+    return len(words) < 3 or bool(title) and fold(unit).strip(" .") == fold(title).strip(" .")
+
+
 # ---------------------------------------------------------------- the summariser
 
 
@@ -337,7 +343,6 @@ class Summarizer:
         self.count: Callable[[str], int] = counter
         self.calls = 0
         self.raw: list[str] = []  # the model's own text of the last summary's attempts, for inspection
-        self._title = ""
 
     # ------------------------------------------------------------ model calls
     def _stream(self, messages: list[BaseMessage], max_tokens: int, temperature: float | None = None) -> Iterator[str]:
@@ -428,7 +433,6 @@ class Summarizer:
         max_tokens = _MAX_TOKENS[style]
         article = self.article_block(title, text, date)
         instruction = self._instruction(style, language)
-        self._title = title or ""
 
         # one call when the article fits, with the few-shot examples when they fit too
         sections = [article]
@@ -453,14 +457,14 @@ class Summarizer:
         self.raw = ["".join(raw)]
         evidence = Evidence(article)
         same_language = language == lang
-        units, removed = self._finish("".join(raw), style, evidence, same_language, language)
+        units, removed = self._finish("".join(raw), style, evidence, same_language, language, title)
         regenerated = extractive = False
         if not units:
             regenerated = True
             retry = messages[:-1] + [HumanMessage(str(messages[-1].content).replace(
                 instruction, self._instruction(style, language, reminder=True)))]
             self.raw.append(self._call(retry, max_tokens, temperature=0.3))
-            units, more = self._finish(self.raw[-1], style, evidence, same_language, language)
+            units, more = self._finish(self.raw[-1], style, evidence, same_language, language, title)
             removed += [m for m in more if m not in removed]
         if not units:
             extractive = True
@@ -472,20 +476,15 @@ class Summarizer:
         yield return_summary
 
     def _finish(self, raw: str, style: str, evidence: Evidence, same_language: bool,
-                language: str) -> tuple[list[str], list[str]]:
+                language: str, title: str | None) -> tuple[list[str], list[str]]:
         """Clean, check the language and the facts: the units to keep and the facts removed."""
-        units = [u for u in clean_output(raw, style) if not self._filler(u)]
+        units = [u for u in clean_output(raw, style) if not _filler(u, title)]
         if units and not _written_in(" ".join(units), language):
             return [], []
         kept, removed = check_units(units, evidence, same_language=same_language)
         if style == "abstract" and kept:
             kept = kept[:1]
         return kept[:_MAX_UNITS[style]], removed
-
-    def _filler(self, unit: str) -> bool:
-        """A unit that says nothing: a bare date or figure ("2020-07-02", "16h00 GMT"), or the title copied."""
-        words = re.findall(r"[^\W\d_]{2,}", unit)
-        return len(words) < 3 or bool(self._title) and fold(unit).strip(" .") == fold(self._title).strip(" .")
 
     @staticmethod
     def _lead(text: str, style: str) -> list[str]:

@@ -1,7 +1,7 @@
 """Fast tests of the answer logic: citations, the fact check, language, fusion, filters."""
 
-from qa.answers import Passage, finalize, is_bare, question_language, select_passages
-from qa.citations import cited_numbers, names_in, strip_citations, unsupported_facts
+from qa.answers import Passage, finalize, question_language, select_passages
+from qa.citations import cited_numbers, is_refusal, names_in, strip_citations, unsupported_facts
 from qa.retrieval import Filters, collapse_near_duplicates, fuse
 from qa.store import StoredChunk
 
@@ -132,9 +132,9 @@ def test_select_passages_picks_the_relevant_sentences():
     assert text[passage.start:passage.end] == passage.text
 
 
-
 def test_bare_citation_answer_is_a_refusal():
-    assert is_bare("[1]") and is_bare(" [2]. ") and not is_bare("2019 [1]") and not is_bare("NOT_FOUND")
+    assert is_refusal("[1]") and is_refusal(" [2]. ") and is_refusal("[1, 2]") and is_refusal("") and is_refusal("NOT_FOUND")
+    assert not is_refusal("2019 [1]") and not is_refusal("Reuters [1].")
     passages = _passages("Jens Stoltenberg a parlé à Reuters mercredi.")
     answer = finalize("Qui a interrogé Stoltenberg ?", "[1]", passages, "fr")
     assert answer.refused and answer.sources == [] and "ne contiennent pas" in answer.answer
