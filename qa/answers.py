@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from qa.citations import cited_numbers, is_refusal, strip_citations, unsupported_facts
 from qa.embeddings import embed_array
 from qa.keyword import tokenize
+from qa.numbers import localize_numbers
 from qa.prompts import language_name, refusal
 from qa.store import StoredChunk
 
@@ -170,16 +171,19 @@ def select_passages(question: str, chunks: list[StoredChunk], embedder, *, max_p
     return passages
 
 
-def format_passages(passages: list[Passage]) -> str:
+def format_passages(passages: list[Passage], language: str | None = None) -> str:
+    """The numbered passages of the prompt; numbers of a passage in another language written as the answer's
+    language writes them (see :mod:`qa.numbers`)."""
     blocks = []
     for p in passages:
         header = " — ".join(x for x in (p.chunk.title, p.chunk.source, p.chunk.date) if x)
-        blocks.append(f"[{p.n}] ({header})\n{p.text}")
+        blocks.append(f"[{p.n}] ({header})\n{localize_numbers(p.text, p.chunk.lang, language or p.chunk.lang)}")
     return "\n\n".join(blocks)
 
 
 def prompt_inputs(question: str, passages: list[Passage], language: str) -> dict:
-    return {"passages": format_passages(passages), "question": question, "language": language_name(language)}
+    return {"passages": format_passages(passages, language), "question": question,
+            "language": language_name(language)}
 
 
 # ---------------------------------------------------------------- answer check

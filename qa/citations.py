@@ -48,6 +48,14 @@ def _digits(number: str) -> str:
     return re.sub(r"[ \u202f\u00a0.,]", "", number)
 
 
+def _same_number(answer: str, evidence: str) -> bool:
+    """The digits of a number of the answer stand for one of the evidence: the same digits, leading zeros
+    aside ("2" for "02"), or its first digits then only zeros ("2.2 million" for "2 200 000"). A cut number
+    does not ("2" for "2 763", "20" for "2020")."""
+    answer, evidence = answer.lstrip("0") or "0", evidence.lstrip("0") or "0"
+    return evidence.startswith(answer) and not evidence[len(answer):].strip("0")
+
+
 def numbers_in(text: str) -> set[str]:
     return {_digits(n) for n in _NUMBER.findall(text) if _digits(n)}
 
@@ -116,8 +124,7 @@ def unsupported_facts(answer: str, evidence: str, question: str = "", check_name
     """
     answer = _CITATION.sub(" ", answer)
     allowed_numbers = numbers_in(evidence) | numbers_in(question)
-    missing = [n for n in sorted(numbers_in(answer)) if n not in allowed_numbers
-               and not any(n in allowed for allowed in allowed_numbers)]
+    missing = [n for n in sorted(numbers_in(answer)) if not any(_same_number(n, a) for a in allowed_numbers)]
     haystack = fold(evidence)  # a name from the question must still be in the evidence: it is what ties them
     prefixes = {w[:3] for w in re.findall(r"\w+", haystack) if len(w) > 3}
     calendar, months_named = calendar_words(), None

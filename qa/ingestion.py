@@ -178,7 +178,8 @@ def ingest_files(files: Iterable[tuple[Path, str]], store: Store, embedder: Embe
                     record.path = name
                 yield record
 
-    return Ingestor(store, embedder, settings, on_progress=on_progress).feed(records(), total=len(files))
+    total = count_records([path for path, _ in files]) if on_progress else None
+    return Ingestor(store, embedder, settings, on_progress=on_progress).feed(records(), total=total)
 
 
 def ingest_articles(articles: Iterable[Article], store: Store, embedder: Embeddings, settings: Settings) -> IngestReport:

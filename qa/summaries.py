@@ -35,6 +35,7 @@ from pydantic import BaseModel, Field
 from qa import prompts
 from qa.articles import Article
 from qa.citations import cited_numbers, fold, strip_citations, unsupported_facts
+from qa.numbers import localize_numbers
 from qa.settings import Settings
 from qa.store import Store, StoreError
 
@@ -431,7 +432,8 @@ class Summarizer:
         language = language_code(language) or lang
         n_ctx = self.settings.n_ctx
         max_tokens = _MAX_TOKENS[style]
-        article = self.article_block(title, text, date)
+        prompt_text = localize_numbers(text, lang, language)  # "2 763" read as "2,763" for an English summary
+        article = self.article_block(title, prompt_text, date)
         instruction = self._instruction(style, language)
 
         # one call when the article fits, with the few-shot examples when they fit too
@@ -443,7 +445,7 @@ class Summarizer:
                 messages = candidate
                 break
         if messages is None:  # map-reduce
-            notes, sections = self._map(title, text, date, lang)
+            notes, sections = self._map(title, prompt_text, date, lang)
             messages = self._messages(self._reduce_prompt(title, notes, instruction))
             if self._tokens(messages) + max_tokens + _MARGIN > n_ctx:
                 notes = self._condense(title, notes, lang, n_ctx - max_tokens - _MARGIN - self._tokens(

@@ -139,3 +139,23 @@ def test_bare_citation_answer_is_a_refusal():
     answer = finalize("Qui a interrogé Stoltenberg ?", "[1]", passages, "fr")
     assert answer.refused and answer.sources == [] and "ne contiennent pas" in answer.answer
     assert not finalize("En quelle année ?", "2019 [1]", _passages("C'était en 2019."), "fr").refused
+
+
+def test_a_cut_number_is_not_supported():
+    evidence = "McLaren a rappelé 2 763 voitures en avril 2020, soit 2,2 millions d'euros de frais."
+    assert unsupported_facts("McLaren recalled 2 cars [1].", evidence, check_names=False) == ["2"]
+    assert unsupported_facts("McLaren recalled 20 cars [1].", evidence, check_names=False) == ["20"]
+    assert unsupported_facts("McLaren recalled 2,763 cars in April 2020 [1].", evidence, check_names=False) == []
+    assert unsupported_facts("It cost 2.2 million euros [1].", evidence, check_names=False) == []
+    assert unsupported_facts("On 2 July, 2.2 million [1].", "Le 02 juillet, 2 200 000 euros.", check_names=False) == []
+
+
+def test_numbers_of_a_passage_in_another_language_are_written_the_answer_s_way():
+    from qa.numbers import localize_numbers
+
+    text = "McLaren a rappelé 2 763 voitures, à 4.000 pieds, pour 2,5 %, en 2019 2 000 fois, le 02.07.2020 à 14.30."
+    assert localize_numbers(text, "fr", "en") == ("McLaren a rappelé 2,763 voitures, à 4,000 pieds, pour 2.5 %, "
+                                                  "en 2019 2,000 fois, le 02.07.2020 à 14.30.")
+    assert localize_numbers(text, "fr", "fr") == text and localize_numbers(text, "fr", "de") == text
+    assert localize_numbers("2.2 millions, 3\u202f000\u00a0000 euros", "fr", "en") == "2.2 millions, 3,000,000 euros"
+    assert localize_numbers("2,763 cars", "en", "fr") == "2,763 cars"

@@ -8,6 +8,7 @@ docs/screenshot-chat.png from the chat test (make it with the default model for 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -15,7 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SAMPLES, write_jsonl
 from tests.test_ui_api import BRIDGE_QUESTION, make_assistant, start_app
 
 pytestmark = [
@@ -217,3 +218,40 @@ def test_a_bad_upload_shows_why(page, app):
     assert "partly added" in text and "1 added" in text and "2 failed" in text
     assert "line 2: bad JSON" in text and "line 3: record has no 'text'" in text
     shot(page, "upload-error")
+
+
+def test_the_page_stays_usable_while_a_long_ingestion_runs(page, app):
+    """A collection of 270 articles (the samples under five editions): while it is being ingested, the upload
+    reports its progress article by article and the library can still be searched and read."""
+    records = [json.loads(line) for line in (SAMPLES / "orangesum-sample.jsonl").read_text(encoding="utf-8")
+               .splitlines()[6:]]  # the first 6 are already stored
+    editions = [{**r, "id": f"{r['id']}-edition-{k}", "title": f"{r['title']} (edition {k})",
+                 "text": f"Edition {k} ({r['id']}). {r['text']}"} for k in range(1, 6) for r in records]
+    collection = write_jsonl(app["folder"] / "collection.jsonl", editions)
+    before = int(page.locator("#nd-status .nd-count-articles").inner_text())
+    open_tab(page, "Add articles")
+    page.locator("#nd-files input[type=file]").set_input_files(str(collection))
+    page.locator("#nd-files").get_by_text("collection").first.wait_for()
+    page.click("#nd-add-files")
+    page.wait_for_selector(f"#nd-ingest-results .nd-progress:has-text('of {len(editions)} articles')")
+    page.wait_for_function("() => parseFloat(document.querySelector('#nd-ingest-results .nd-bar-fill')"
+                           "?.style.width) > 0")  # the bar grows with the articles done
+    shot_path = ARTIFACTS / "ui-upload-progress.png"
+    page.screenshot(path=str(shot_path))
+    # meanwhile, in the library
+    open_tab(page, "Library")
+    page.fill("#nd-search textarea, #nd-search input", "Riverton")
+    row = page.locator("#nd-table .virtual-row", has_text="Riverton opens its new harbour bridge").first
+    row.wait_for(timeout=15_000)
+    row.click()
+    page.wait_for_selector("#nd-article .nd-article-title:has-text('Riverton opens its new harbour bridge')",
+                           timeout=15_000)
+    open_tab(page, "Add articles")
+    assert page.locator("#nd-ingest-results .nd-progress").count() == 1, "the ingestion ended before the library " \
+        "was used: make the collection larger for this machine"
+    # and the ingestion completes
+    done = page.wait_for_selector("#nd-ingest-results tr:has-text('collection.jsonl')", timeout=600_000)
+    assert f"{len(editions)} added" in done.inner_text()
+    page.wait_for_function("Number(document.querySelector('#nd-status .nd-count-articles').innerText) >= "
+                           f"{before + len(editions)}")
+    shot(page, "upload-collection")

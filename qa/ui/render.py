@@ -1,0 +1,214 @@
+"""HTML of the page's parts: answers, sources, summaries, articles, ingestion results, errors.
+
+Article text is untrusted data: every piece of it is HTML-escaped here (and its markdown neutralised where
+a component renders markdown), so nothing an article says can run or load anything in the page.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any
+
+from qa.prompts import LANGUAGE_NAMES
+from qa.store import StoreError
+
+log = logging.getLogger("qa.ui")
+
+
+
+_HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;",
+                  # interpreted by Gradio's HTML component templates (``${value}``, Handlebars ``{{ }}``)
+                  "$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"}
+_ESC = str.maketrans(_HTML_ENTITIES)
+# markdown syntax too, as character references: they stay literal characters inside and outside HTML blocks
+_MD_ESC = str.maketrans({**_HTML_ENTITIES, **{c: f"&#{ord(c)};" for c in "\\[]()!*_#|~"}})
+_CITATION = re.compile(r"&#91;(\d{1,3})&#93;")
+
+
+def esc(text: Any) -> str:
+    """HTML-escape untrusted text, also the characters that component templates interpret (``${}``, ``{{}}``)."""
+    return ("" if text is None else str(text)).translate(_ESC)
+
+
+def md_safe(text: str) -> str:
+    """Untrusted text for a component that renders markdown (the chat): HTML escaped and markdown syntax
+    neutralised (no links, no images that would make the browser fetch anything); citations [n] styled."""
+    escaped = ("" if text is None else str(text)).translate(_MD_ESC)
+    return _CITATION.sub(lambda m: f'<span class="nd-cite">&#91;{m.group(1)}&#93;</span>', escaped)
+
+
+def _safe_url(url: str | None) -> str | None:
+    return url if url and re.match(r"^https?://", url, re.I) else None
+
+
+def language_label(code: str | None) -> str:
+    return LANGUAGE_NAMES.get(code or "", code or "?")
+
+
+def _meta_line(*parts: str | None) -> str:
+    return " · ".join(esc(p) for p in parts if p)
+
+
+def friendly_error(exc: BaseException) -> str:
+    """A message a user can act on, never a stack trace (that goes to the server log)."""
+    from qa.llm import ModelUnavailableError
+
+    if isinstance(exc, (ModelUnavailableError, StoreError, ValueError, KeyError)):
+        message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+        return message or type(exc).__name__
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return f"The language model could not be reached ({type(exc).__name__}: {exc})."
+    log.exception("unexpected error in the app")
+    return f"Unexpected error ({type(exc).__name__}: {exc}). The details are in the server log."
+
+
+def error_html(message: str) -> str:
+    return f'<div class="nd-error" role="alert"><strong>Something went wrong.</strong> {esc(message)}</div>'
+
+
+def empty_html(text: str) -> str:
+    return f'<div class="nd-empty">{esc(text)}</div>'
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{esc(p)}</p>" for p in re.split(r"\n\s*\n|\n", text or "") if p.strip())
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def render_answer_markdown(answer: dict) -> str:
+    """The chat bubble of a finished answer."""
+    if answer.get("refused"):
+        return f'<div class="nd-refusal">{md_safe(answer.get("answer", ""))}</div>'
+    body = md_safe(answer.get("answer", ""))
+    n = len(answer.get("sources") or [])
+    note = f'{n} source{"s" if n != 1 else ""} · {answer.get("seconds", 0):.1f} s'
+    if answer.get("standalone_question"):
+        note += f' · understood as “{md_safe(answer["standalone_question"])}”'
+    return f'{body}\n\n<div class="nd-answer-meta">{note}</div>'
+
+
+def render_sources(answer: dict | None, store=None, context: int = 220) -> str:
+    """The cards of an answer's sources: title, source, date, and the quoted passage highlighted in its context."""
+    if not answer:
+        return empty_html("Sources of the latest answer appear here: each numbered citation [n] in the answer "
+                           "points to a passage of a stored article.")
+    sources = answer.get("sources") or []
+    if not sources:
+        why = ("The assistant found no passage that answers this question, so it does not guess."
+               if answer.get("refused") else "This answer has no sources.")
+        return empty_html(why)
+    cards = []
+    for s in sources:
+        quote, before, after = s.get("quote", ""), "", ""
+        article = None
+        if store is not None:
+            try:
+                article = store.get_article(s["article_id"])
+            except Exception:  # noqa: BLE001  (a missing article only loses the context)
+                article = None
+        if article is not None and article.text[s["start"]:s["end"]] == quote:
+            text = article.text
+            begin, end = max(0, s["start"] - context), min(len(text), s["end"] + context)
+            before, after = text[begin:s["start"]], text[s["end"]:end]
+            if begin > 0:
+                before = "…" + before.split(" ", 1)[-1] if " " in before else "…" + before
+            if end < len(text):
+                after = (after.rsplit(" ", 1)[0] if " " in after else after) + "…"
+        url = _safe_url(s.get("url"))
+        link = (f'<a class="nd-link" href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">'
+                "original ↗</a>") if url else ""
+        meta = _meta_line(s.get("source"), s.get("date"), language_label(s.get("lang")) if s.get("lang") else None)
+        cards.append(
+            f'<article class="nd-source" data-n="{int(s["n"])}" data-article-id="{esc(s["article_id"])}">'
+            f'<header><span class="nd-num">{int(s["n"])}</span><div>'
+            f'<div class="nd-source-title">{esc(s.get("title"))}</div>'
+            f'<div class="nd-meta">{meta} {link}</div></div></header>'
+            f'<blockquote class="nd-quote">{esc(before)}<mark>{esc(quote)}</mark>{esc(after)}</blockquote>'
+            "</article>"
+        )
+    return f'<div class="nd-sources">{"".join(cards)}</div>'
+
+
+def render_summary(summary: dict | None = None, *, partial: str | None = None, started: float | None = None,
+                   style: str = "short", note: str | None = None) -> str:
+    """The summary panel: a finished summary, one being written (with progress), or a hint."""
+    if partial is not None:
+        seconds = time.perf_counter() - (started or time.perf_counter())
+        text = _summary_body(partial, style) if partial.strip() else ""
+        return ('<div class="nd-summary nd-writing"><div class="nd-summary-head"><span class="nd-spinner"></span>'
+                f'Writing the summary… <span class="nd-elapsed">{seconds:.0f} s</span></div>'
+                f'<div class="nd-summary-text">{text}<span class="nd-cursor">▍</span></div></div>')
+    if summary is None:
+        return empty_html(note or "Choose a style and a language, then “Summarize”. Summaries made before "
+                                   "appear at once.")
+    badge = ('<span class="nd-badge nd-cached">cached</span>' if summary.get("cached")
+             else f'<span class="nd-badge">written in {summary.get("seconds", 0):.1f} s</span>')
+    style_label = {"short": "Short", "abstract": "Headline", "paragraph": "Paragraph", "bullets": "Key points"}.get(
+        summary.get("style"), summary.get("style"))
+    extra = ""
+    if summary.get("extractive"):
+        extra = '<div class="nd-hint">The model\'s summary failed the fact check: the lead sentences are shown.</div>'
+    return (f'<div class="nd-summary"><div class="nd-summary-head">{esc(style_label)} summary · '
+            f'{esc(language_label(summary.get("language")))} {badge}</div>'
+            f'<div class="nd-summary-text">{_summary_body(summary.get("summary", ""), summary.get("style"))}</div>'
+            f'{extra}<div class="nd-model">{esc(summary.get("model", ""))}</div></div>')
+
+
+def _summary_body(text: str, style: str | None) -> str:
+    lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
+    if style == "bullets" or (lines and all(re.match(r"^[-*•–]\s", ln) for ln in lines)):
+        items = [re.sub(r"^[-*•–]\s*", "", ln) for ln in lines]
+        return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
+    return "".join(f"<p>{esc(ln)}</p>" for ln in lines)
+
+
+def render_article(article) -> str:
+    if article is None:
+        return empty_html("Select an article in the table to read it here.")
+    url = _safe_url(article.url)
+    link = (f' · <a class="nd-link" href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">'
+            "original ↗</a>") if url else ""
+    meta = _meta_line(article.source, article.date, language_label(article.lang) if article.lang else None)
+    return (f'<div class="nd-article"><h2 class="nd-article-title">{esc(article.title)}</h2>'
+            f'<div class="nd-meta">{meta}{link}</div>'
+            f'<div class="nd-article-id">id: <code>{esc(article.id)}</code></div>'
+            f'<div class="nd-article-text">{_paragraphs(article.text)}</div></div>')
+
+
+def render_ingest_results(rows: list[dict], *, running: str | None = None, fraction: float | None = None) -> str:
+    """Per-file results of an ingestion: a status pill and the reasons of failures; while one runs, what it
+    is doing and, when known, the fraction done as a bar."""
+    if not rows and not running:
+        return empty_html("Results of each file appear here.")
+    body = []
+    for row in rows:
+        details = "".join(f"<li>{esc(d)}</li>" for d in row.get("details", []))
+        body.append(
+            f'<tr class="nd-row-{esc(row["status"])}"><td class="nd-file">{esc(row["name"])}</td>'
+            f'<td><span class="nd-pill nd-pill-{esc(row["status"])}">{esc(row["label"])}</span></td>'
+            f'<td>{esc(row["summary"])}{f"<ul>{details}</ul>" if details else ""}</td></tr>'
+        )
+    bar = ""
+    if running and fraction is not None:
+        percent = max(0.0, min(1.0, fraction)) * 100
+        bar = (f'<div class="nd-bar" role="progressbar" aria-valuenow="{percent:.0f}" aria-valuemin="0" '
+               f'aria-valuemax="100"><div class="nd-bar-fill" style="width: {percent:.1f}%"></div></div>')
+    progress = (f'<div class="nd-progress"><div class="nd-progress-line"><span class="nd-spinner"></span>'
+                f'{esc(running)}</div>{bar}</div>' if running else "")
+    table = ('<table class="nd-results"><thead><tr><th>File</th><th>Result</th><th>Details</th></tr></thead>'
+             f'<tbody>{"".join(body)}</tbody></table>') if body else ""
+    return f'<div class="nd-ingest">{progress}{table}</div>'
+
+
+def render_library_note(rows: list, query: str = "") -> str:
+    n = len(rows)
+    if not n:
+        return empty_html("No article matches." if query else
+                           "No articles yet: add some in the “Add articles” tab.")
+    plural = "s" if n != 1 else ""
+    return f'<div class="nd-hint">{n} article{plural}{" found" if query else ""} · select one to read it.</div>'
+
