@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
-from qa.citations import cited_numbers, is_refusal, strip_citations, unsupported_facts
+from qa.citations import cited_numbers, fold, is_refusal, strip_citations, unsupported_facts
 from qa.embeddings import embed_array
 from qa.keyword import tokenize
 from qa.numbers import localize_numbers
@@ -211,12 +211,23 @@ def finalize(question: str, raw: str, passages: list[Passage], language: str, *,
     evidence = " ".join(by_n[n].text for n in cited)
     same_language = all(by_n[n].chunk.lang in (None, language) for n in cited)
     context = question + " " + (standalone or "")
-    missing = unsupported_facts(text, evidence, context, check_names=same_language)
+    asked = set(re.findall(r"\w+", fold(context)))
+
+    def translated(langs: set) -> set[str]:
+        """Words of the question that no passage in these languages spells: the reader's words for what the
+        passages say in theirs ("French" for "Françaises"). A name that one of them spells must be in the
+        passage cited: it is what ties the answer to it."""
+        spelled = " ".join(p.text for p in passages if p.chunk.lang in langs)
+        return asked - set(re.findall(r"\w+", fold(spelled)))
+
+    missing = unsupported_facts(text, evidence, context, check_names=same_language,
+                                translated=translated({by_n[n].chunk.lang for n in cited}))
     if missing:
         # not in what it cites: the model may have cited the wrong number; re-cite the one passage that
         # holds every fact, else refuse (facts picked from several unrelated passages are not an answer)
         holders = [p for p in passages
-                   if not unsupported_facts(text, p.text, context, check_names=p.chunk.lang in (None, language))]
+                   if not unsupported_facts(text, p.text, context, check_names=p.chunk.lang in (None, language),
+                                            translated=translated({p.chunk.lang}))]
         if not holders:
             return refused(missing)
         cited = [holders[0].n]

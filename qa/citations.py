@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 _CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -48,16 +49,30 @@ def _digits(number: str) -> str:
     return re.sub(r"[ \u202f\u00a0.,]", "", number)
 
 
-def _same_number(answer: str, evidence: str) -> bool:
-    """The digits of a number of the answer stand for one of the evidence: the same digits, leading zeros
-    aside ("2" for "02"), or its first digits then only zeros ("2.2 million" for "2 200 000"). A cut number
-    does not ("2" for "2 763", "20" for "2020")."""
-    answer, evidence = answer.lstrip("0") or "0", evidence.lstrip("0") or "0"
-    return evidence.startswith(answer) and not evidence[len(answer):].strip("0")
+_SCALES = {"thousand": 3, "mille": 3, "million": 6, "millions": 6, "m": 6, "mn": 6, "billion": 9,
+           "billions": 9, "milliard": 9, "milliards": 9, "bn": 9, "trillion": 12, "trillions": 12}
+_SCALED = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,3})?)\s*(" + "|".join(sorted(_SCALES, key=len, reverse=True))
+                     + r")\b", re.IGNORECASE)
+# "1. ", "2) " at the start of a line: a list's numbering, not a fact
+_ENUMERATION = re.compile(r"(?m)^\s*\d{1,2}[.)]\s+")
+
+
+def _scaled(text: str) -> list[tuple[str, str]]:
+    """Scaled numbers ("2.2 million", "9,4 millions", "3 milliards"): (their digits, their value in digits)."""
+    found = []
+    for number, scale in _SCALED.findall(text):
+        whole, _, decimals = number.replace(",", ".").partition(".")
+        exponent = _SCALES[scale.lower()]
+        if len(decimals) <= exponent:
+            found.append((_digits(number).lstrip("0") or "0", (whole + decimals.ljust(exponent, "0")).lstrip("0") or "0"))
+    return found
 
 
 def numbers_in(text: str) -> set[str]:
-    return {_digits(n) for n in _NUMBER.findall(text) if _digits(n)}
+    """The numbers of ``text`` as digit strings, without leading zeros ("02" is "2", "2 763" and "2,763"
+    are "2763"), its scaled numbers also by value ("2,2 millions" is "22" and "2200000")."""
+    found = {_digits(n).lstrip("0") or "0" for n in _NUMBER.findall(text) if _digits(n)}
+    return found | {value for _, value in _scaled(text)}
 
 
 def names_in(text: str) -> set[str]:
@@ -111,7 +126,8 @@ def _calendar_in(text: str) -> set[str]:
     return found
 
 
-def unsupported_facts(answer: str, evidence: str, question: str = "", check_names: bool = True) -> list[str]:
+def unsupported_facts(answer: str, evidence: str, question: str = "", check_names: bool = True,
+                      translated: Iterable[str] = ()) -> list[str]:
     """The numbers of ``answer`` found neither in ``evidence`` nor in the question, and its names not in
     ``evidence``.
 
@@ -119,20 +135,29 @@ def unsupported_facts(answer: str, evidence: str, question: str = "", check_name
     a name passes when at least half of its words share their first three letters with a word of the
     evidence ("United States"/"États-Unis", "London"/"Londres"), or its last word is in the evidence
     as written; "United States Navy" against a text that never mentions a navy does not. Month and
-    weekday names pass when the evidence names the same month or day in any language (or has an ISO
-    date in that month): "July" is supported by "juillet" or "2020-07-02".
+    weekday names pass when the evidence or the question names the same month or day in any language
+    (or has an ISO date in that month): "July" is supported by "juillet" or "2020-07-02".
+    ``translated``: words of the question that no passage spells (the reader's words for what the
+    passages name in their language, "French" for "Françaises"); names made of them pass in another
+    language.
     """
-    answer = _CITATION.sub(" ", answer)
-    allowed_numbers = numbers_in(evidence) | numbers_in(question)
-    missing = [n for n in sorted(numbers_in(answer)) if not any(_same_number(n, a) for a in allowed_numbers)]
+    answer = _ENUMERATION.sub(" ", _CITATION.sub(" ", answer))
+    allowed = numbers_in(evidence) | numbers_in(question)
+    # a number passes when the evidence has it whole ("2" does not stand for "2 763"), or, when the answer
+    # scales it ("2.2 million"), when the evidence has that value in any spelling ("2 200 000", "2,2 millions")
+    scaled_ok = {digits for digits, value in _scaled(answer) if value in allowed}
+    missing = sorted({_digits(n).lstrip("0") or "0" for n in _NUMBER.findall(answer) if _digits(n)}
+                     - allowed - scaled_ok)
     haystack = fold(evidence)  # a name from the question must still be in the evidence: it is what ties them
+    translated = {fold(w) for w in translated}
     prefixes = {w[:3] for w in re.findall(r"\w+", haystack) if len(w) > 3}
     calendar, months_named = calendar_words(), None
     for name in sorted(names_in(answer)):
         words = [w for w in re.findall(r"\w+", fold(name)) if len(w) > 2]
         dates = [calendar[w] for w in words if w in calendar]  # "July" for "juillet": not a name to spell alike
         if dates:
-            months_named = _calendar_in(haystack) if months_named is None else months_named
+            if months_named is None:  # the answer may repeat the question's date ("in April 2020")
+                months_named = _calendar_in(haystack) | _calendar_in(fold(question))
             if not set(dates) <= months_named:
                 missing.append(name)
                 continue
@@ -143,7 +168,7 @@ def unsupported_facts(answer: str, evidence: str, question: str = "", check_name
             supported = all(w in haystack for w in words) or (len(words) > 1 and words[-1] in haystack)
         else:  # another language: names may be translated ("Londres"/"London"): shared stems will do
             matched = sum(w[:3] in prefixes or w in haystack for w in words)
-            supported = 2 * matched >= len(words) or words[-1] in haystack
+            supported = 2 * matched >= len(words) or words[-1] in haystack or set(words) <= translated
         if not supported:
             missing.append(name)
     return missing

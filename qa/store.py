@@ -110,11 +110,10 @@ class Store:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"Cannot create the store folder {self.directory}: {exc.strerror}") from exc
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.directory / "articles.sqlite3", check_same_thread=False, timeout=30)
-        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()  # one writer at a time
+        self._local = threading.local()  # one SQLite connection per thread: readers never wait for a writer
+        self._connections: list[sqlite3.Connection] = []
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
         with self._db:
             self._db.executescript(_SCHEMA)
         recorded = self.get_meta("embedder")
@@ -131,6 +130,19 @@ class Store:
             COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
         )
         self.max_batch = self._client.get_max_batch_size()
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection to the article table (WAL mode: reads see the last committed write)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.directory / "articles.sqlite3", check_same_thread=False, timeout=30)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+            with self._lock:
+                self._connections.append(db)
+        return db
 
     # ---------------------------------------------------------------- metadata
     def get_meta(self, key: str) -> str | None:
@@ -283,7 +295,11 @@ class Store:
                 "VALUES (?,?,?,?,?,?,?)", (content_hash, style, language, model, article_id, summary, time.time()))
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+            self._local = threading.local()
 
     def stats(self) -> dict:
         return {"store": str(self.directory), "embedder": self.get_meta("embedder") or self.embedder,

@@ -147,7 +147,27 @@ def test_a_cut_number_is_not_supported():
     assert unsupported_facts("McLaren recalled 20 cars [1].", evidence, check_names=False) == ["20"]
     assert unsupported_facts("McLaren recalled 2,763 cars in April 2020 [1].", evidence, check_names=False) == []
     assert unsupported_facts("It cost 2.2 million euros [1].", evidence, check_names=False) == []
+    assert unsupported_facts("It cost 2,200,000 euros [1].", evidence, check_names=False) == []
+    assert unsupported_facts("They climbed to 4 [1].", "Il allait monter à 4.000 pieds.", check_names=False) == ["4"]
+    assert unsupported_facts("1. 1.75 times faster [1].", "1,75 fois plus vite", check_names=False) == []
+    assert unsupported_facts("It cost £44m [1].", "The bill was 44 million pounds.") == []
+    question = "How many cars did McLaren recall in April 2020?"
+    assert unsupported_facts("2,763 cars in April 2020 [1].", evidence.replace(" en avril 2020", ""), question,
+                             check_names=False) == []
+    assert unsupported_facts("2,763 cars in May 2020 [1].", evidence, question, check_names=False) == ["May"]
     assert unsupported_facts("On 2 July, 2.2 million [1].", "Le 02 juillet, 2 200 000 euros.", check_names=False) == []
+
+
+def test_a_question_word_no_passage_spells_may_be_translated_in_the_answer():
+    passages = _passages("Selon une étude de la DREES, 167 000 Françaises vivent dans un désert obstétrique.",
+                         "Des policiers de Bobigny ont été mis en examen.")
+    passages += _passages("French police officers were charged.", lang="en")  # spelled, but in English
+    passages[-1].n = 3
+    question = "How many French women live in an obstetric desert?"
+    answer = finalize(question, "167,000 French women live in an obstetric desert [1].", passages, "en")
+    assert not answer.refused and answer.sources[0].n == 1
+    answer = finalize(question, "167,000 German women live in an obstetric desert [1].", passages, "en")
+    assert answer.refused and "German" in answer.unsupported
 
 
 def test_numbers_of_a_passage_in_another_language_are_written_the_answer_s_way():

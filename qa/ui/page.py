@@ -120,7 +120,7 @@ def build_app(assistant) -> gr.Blocks:
                                             elem_id="nd-search")
                         table = gr.Dataframe(headers=TABLE_HEADERS, datatype=["str", "str", "str", "str", "number"],
                                              interactive=False, wrap=True, max_height=620, elem_id="nd-table",
-                                             column_widths=["47%", "18%", "14%", "9%", "12%"], max_chars=120)
+                                             column_widths=["43%", "17%", "15%", "11%", "14%"], max_chars=120)
                         library_note = gr.HTML("", elem_id="nd-library-note")
                     with gr.Column(scale=7, min_width=380, elem_id="nd-reader"):
                         with gr.Row(elem_id="nd-summary-tools", equal_height=True):
