@@ -220,14 +220,20 @@ def finalize(question: str, raw: str, passages: list[Passage], language: str, *,
         spelled = " ".join(p.text for p in passages if p.chunk.lang in langs)
         return asked - set(re.findall(r"\w+", fold(spelled)))
 
+    def setting(ns: list[int]) -> str:
+        """The titles and the other passages of the cited passages' articles (where names may be found)."""
+        articles = {by_n[n].chunk.article_id for n in ns}
+        same = [p for p in passages if p.chunk.article_id in articles]
+        return " ".join([p.chunk.title or "" for p in same] + [p.text for p in same if p.n not in ns])
+
     missing = unsupported_facts(text, evidence, context, check_names=same_language,
-                                translated=translated({by_n[n].chunk.lang for n in cited}))
+                                translated=translated({by_n[n].chunk.lang for n in cited}), setting=setting(cited))
     if missing:
         # not in what it cites: the model may have cited the wrong number; re-cite the one passage that
         # holds every fact, else refuse (facts picked from several unrelated passages are not an answer)
         holders = [p for p in passages
                    if not unsupported_facts(text, p.text, context, check_names=p.chunk.lang in (None, language),
-                                            translated=translated({p.chunk.lang}))]
+                                            translated=translated({p.chunk.lang}), setting=setting([p.n]))]
         if not holders:
             return refused(missing)
         cited = [holders[0].n]

@@ -127,7 +127,7 @@ def _calendar_in(text: str) -> set[str]:
 
 
 def unsupported_facts(answer: str, evidence: str, question: str = "", check_names: bool = True,
-                      translated: Iterable[str] = ()) -> list[str]:
+                      translated: Iterable[str] = (), setting: str = "") -> list[str]:
     """The numbers of ``answer`` found neither in ``evidence`` nor in the question, and its names not in
     ``evidence``.
 
@@ -139,7 +139,8 @@ def unsupported_facts(answer: str, evidence: str, question: str = "", check_name
     (or has an ISO date in that month): "July" is supported by "juillet" or "2020-07-02".
     ``translated``: words of the question that no passage spells (the reader's words for what the
     passages name in their language, "French" for "Françaises"); names made of them pass in another
-    language.
+    language. ``setting``: more text of the evidence's articles (their titles, their other passages),
+    where names may be found too, not numbers: a passage says "il", its article says "Stoltenberg".
     """
     answer = _ENUMERATION.sub(" ", _CITATION.sub(" ", answer))
     allowed = numbers_in(evidence) | numbers_in(question)
@@ -148,7 +149,7 @@ def unsupported_facts(answer: str, evidence: str, question: str = "", check_name
     scaled_ok = {digits for digits, value in _scaled(answer) if value in allowed}
     missing = sorted({_digits(n).lstrip("0") or "0" for n in _NUMBER.findall(answer) if _digits(n)}
                      - allowed - scaled_ok)
-    haystack = fold(evidence)  # a name from the question must still be in the evidence: it is what ties them
+    haystack = fold(evidence + " " + setting)  # a name from the question must still be there: it ties them
     translated = {fold(w) for w in translated}
     prefixes = {w[:3] for w in re.findall(r"\w+", haystack) if len(w) > 3}
     calendar, months_named = calendar_words(), None

@@ -170,6 +170,17 @@ def test_a_question_word_no_passage_spells_may_be_translated_in_the_answer():
     assert answer.refused and "German" in answer.unsupported
 
 
+def test_a_name_may_come_from_the_cited_passage_s_article():
+    passages = _passages("Le Japon a rendu les sacs plastiques payants dans les konbini.",
+                         "Leur tarif tourne autour de 3 yens.", "Des policiers de Bobigny ont été mis en examen.")
+    passages[1].chunk.article_id = passages[0].chunk.article_id  # two passages of one article
+    question = "Quel est le tarif des sacs plastiques au Japon ?"
+    answer = finalize(question, "Au Japon, leur tarif est de 3 yens [2].", passages, "fr")
+    assert not answer.refused and [s.n for s in answer.sources] == [2]
+    answer = finalize(question, "À Bobigny, leur tarif est de 3 yens [2].", passages, "fr")
+    assert answer.refused and "Bobigny" in answer.unsupported  # in another article: not this one's
+
+
 def test_numbers_of_a_passage_in_another_language_are_written_the_answer_s_way():
     from qa.numbers import localize_numbers
 
