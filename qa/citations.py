@@ -46,7 +46,12 @@ def strip_citations(answer: str, keep: set[int]) -> str:
 
 
 def _digits(number: str) -> str:
-    return re.sub(r"[ \u202f\u00a0.,]", "", number)
+    """A written number as its digits, without separators or leading zeros: "02" is "2", "2 763" is "2763"."""
+    return re.sub(r"[ \u202f\u00a0.,]", "", number).lstrip("0") or "0"
+
+
+def _plain_numbers(text: str) -> set[str]:
+    return {_digits(n) for n in _NUMBER.findall(text)}
 
 
 _SCALES = {"thousand": 3, "mille": 3, "million": 6, "millions": 6, "m": 6, "mn": 6, "billion": 9,
@@ -64,15 +69,14 @@ def _scaled(text: str) -> list[tuple[str, str]]:
         whole, _, decimals = number.replace(",", ".").partition(".")
         exponent = _SCALES[scale.lower()]
         if len(decimals) <= exponent:
-            found.append((_digits(number).lstrip("0") or "0", (whole + decimals.ljust(exponent, "0")).lstrip("0") or "0"))
+            found.append((_digits(number), _digits(whole + decimals.ljust(exponent, "0"))))
     return found
 
 
 def numbers_in(text: str) -> set[str]:
     """The numbers of ``text`` as digit strings, without leading zeros ("02" is "2", "2 763" and "2,763"
     are "2763"), its scaled numbers also by value ("2,2 millions" is "22" and "2200000")."""
-    found = {_digits(n).lstrip("0") or "0" for n in _NUMBER.findall(text) if _digits(n)}
-    return found | {value for _, value in _scaled(text)}
+    return _plain_numbers(text) | {value for _, value in _scaled(text)}
 
 
 def names_in(text: str) -> set[str]:
@@ -147,8 +151,7 @@ def unsupported_facts(answer: str, evidence: str, question: str = "", check_name
     # a number passes when the evidence has it whole ("2" does not stand for "2 763"), or, when the answer
     # scales it ("2.2 million"), when the evidence has that value in any spelling ("2 200 000", "2,2 millions")
     scaled_ok = {digits for digits, value in _scaled(answer) if value in allowed}
-    missing = sorted({_digits(n).lstrip("0") or "0" for n in _NUMBER.findall(answer) if _digits(n)}
-                     - allowed - scaled_ok)
+    missing = sorted(_plain_numbers(answer) - allowed - scaled_ok)
     haystack = fold(evidence + " " + setting)  # a name from the question must still be there: it ties them
     translated = {fold(w) for w in translated}
     prefixes = {w[:3] for w in re.findall(r"\w+", haystack) if len(w) > 3}
