@@ -47,15 +47,16 @@ def cmd_articles(args) -> int:
 
 
 def cmd_retrieve(args) -> int:
+    """What the model would read for the question, best first."""
     assistant = _assistant(args)
-    chunks = assistant.retrieve(args.question, k=args.k)
+    passages = assistant.retrieve(args.question, k=args.k)
     if args.json:
-        print(json.dumps([{"article_id": c.article_id, "title": c.title, "text": c.text, "score": round(c.score, 4),
-                           "chunk_id": c.id, "source": c.source, "date": c.date, "lang": c.lang,
-                           "start": c.start, "end": c.end} for c in chunks], ensure_ascii=False, indent=1))
+        print(json.dumps([{"rank": p.n, "article_id": p.article_id, "title": p.title, "text": p.text,
+                           "score": p.score, "start": p.start, "end": p.end, "source": p.source, "date": p.date,
+                           "lang": p.lang, "chunk_id": p.chunk.id} for p in passages], ensure_ascii=False, indent=1))
     else:
-        for rank, c in enumerate(chunks, 1):
-            print(f"[{rank}] {c.score:.3f}  {c.title}  ({c.article_id})\n    {c.text[:300]}\n")
+        for p in passages:
+            print(f"[{p.n}] {p.score:.3f}  {p.title}  ({p.article_id})\n    {p.text}\n")
     return 0
 
 
@@ -168,9 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_articles)
 
-    p = sub.add_parser("retrieve", help="print the passages retrieved for a question")
+    p = sub.add_parser("retrieve", help="print what the model would read for a question, best first")
     p.add_argument("--store")
-    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--k", type=int, default=5, help="how many passages (default 5)")
     p.add_argument("--json", action="store_true")
     p.add_argument("question")
     p.set_defaults(func=cmd_retrieve)

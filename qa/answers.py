@@ -1,4 +1,14 @@
-"""Grounded answers: the question's passages, the model's answer, the check of its citations.
+"""Grounded answers: evidence first, then a short answer, then checks.
+
+The model reads a few short passages whose sentences are numbered, and writes JSON (constrained by a
+JSON schema: llama.cpp's grammar locally, ``response_format`` on a hosted endpoint): the numbers of
+the sentences that state the answer, then the answer. The sentences are the article's own text, so
+the evidence is verbatim by construction. Then:
+
+1. the answer's numbers and names must be in the chosen sentences (their article for names), see
+   :func:`qa.grounding.unsupported_facts`;
+2. a short yes/no question to the model, "does this sentence answer the question?", decides between
+   the answer and a refusal (its probability of "yes" against :data:`VERIFY_THRESHOLD`).
 
 The steps are plain functions over plain data, so that ``Assistant.ask``, ``Assistant.stream`` and
 the LangChain chain (``Assistant.chain``) run exactly the same logic.
@@ -6,20 +16,21 @@ the LangChain chain (``Assistant.chain``) run exactly the same logic.
 
 from __future__ import annotations
 
+import json
 import re
-from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
-from qa.citations import cited_numbers, fold, is_refusal, strip_citations, unsupported_facts
-from qa.embeddings import embed_array
-from qa.keyword import tokenize
+from qa.citations import CITATION
+from qa.grounding import NOT_FOUND, is_refusal, unsupported_facts
+from qa.language import fold
 from qa.numbers import localize_numbers
 from qa.prompts import language_name, refusal
-from qa.store import StoredChunk
+from qa.retrieval import Passage
 
-_CITATION_MARK = re.compile(r"\s*\[\d+\]")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]?\s+|\n+")
+# below this probability of "yes" from the verification question, the answer is refused (tuned on
+# data/eval/questions.jsonl: see docs/benchmarks.md)
+VERIFY_THRESHOLD = 0.5
 
 
 class Source(BaseModel):
@@ -48,6 +59,7 @@ class Answer(BaseModel):
     refused: bool = False
     standalone_question: str | None = None
     unsupported: list[str] = Field(default_factory=list, description="facts the check could not find")
+    verified: float | None = Field(None, description="the model's probability that the evidence answers the question")
     seconds: float = 0.0
 
     @property
@@ -55,130 +67,52 @@ class Answer(BaseModel):
         return self.answer
 
 
-class Passage(BaseModel):
-    """What the model reads: a span of one retrieved chunk, numbered for citation."""
+# ---------------------------------------------------------------- the prompt
 
-    n: int
-    chunk: StoredChunk
-    text: str
+
+class Numbered(BaseModel):
+    """One numbered sentence of the prompt: which passage it is in, and its article offsets."""
+
+    number: int
+    passage: int
     start: int
     end: int
+    text: str
 
 
-# ---------------------------------------------------------------- language
-
-
-_QUESTION_LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl")
-
-
-@lru_cache(maxsize=1)
-def _stopword_lists() -> dict[str, frozenset[str]]:
-    import bm25s.stopwords as sw
-
-    lists = {"en": sw.STOPWORDS_EN_PLUS, "fr": sw.STOPWORDS_FRENCH, "de": sw.STOPWORDS_GERMAN, "es": sw.STOPWORDS_SPANISH,
-             "it": sw.STOPWORDS_ITALIAN, "pt": sw.STOPWORDS_PORTUGUESE, "nl": sw.STOPWORDS_DUTCH}
-    # question words, which short questions are made of and which the stop-word lists often lack
-    questions = {
-        "en": "who what when where which why how whom whose did does do is are was were has have many much",
-        "fr": "qui que quoi quel quelle quels quelles quand où comment combien pourquoi lequel laquelle est-ce "
-              "qu a-t-il a-t-elle ont-ils était était-ce sont",
-        "de": "wer was wann wo welche welcher welches warum wie wieviel hat haben ist sind",
-        "es": "quién qué cuándo dónde cuál cuáles por cómo cuánto cuántos ha han es son",
-        "it": "chi che cosa quando dove quale quali perché come quanto quanti ha hanno è sono",
-        "pt": "quem que quando onde qual quais porque como quanto quantos tem têm é são",
-        "nl": "wie wat wanneer waar welke waarom hoe hoeveel heeft hebben is zijn",
-    }
-    return {lang: frozenset(words) | frozenset(questions[lang].split()) for lang, words in lists.items()}
-
-
-@lru_cache(maxsize=1)
-def _language_identifier():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
-    identifier.set_languages(list(_QUESTION_LANGUAGES))
-    return identifier
-
-
-def question_language(question: str, preferred: tuple[str, ...] = ("en", "fr")) -> str:
-    """The language of a (short) question. Character statistics mislead on a few words, so the
-    function words of each language vote ("qui", "quel" → French; "who", "how" → English); the
-    character model breaks ties, and among near-equals the ``preferred`` languages (those of the
-    collection) win."""
-    words = re.findall(r"\w+", question.lower().replace("’", "'"))
-    if not words:
-        return preferred[0]
-    votes = {lang: sum(w in stop for w in words) for lang, stop in _stopword_lists().items()}
-    best_votes = max(votes.values())
-    ranking = dict(_language_identifier().rank(question))  # log-probabilities, higher is likelier
-    top = max(ranking.values())
-
-    def score(lang: str) -> tuple:
-        close = ranking.get(lang, -1e9) > top - 15  # within a few words' worth of evidence
-        return (votes[lang], close and lang in preferred, ranking.get(lang, -1e9))
-
-    return max((lang for lang in votes if votes[lang] == best_votes), key=score)
-
-
-# ---------------------------------------------------------------- context
-
-
-def _sentences(text: str) -> list[tuple[int, int]]:
-    spans, begin = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        if text[begin:match.start()].strip():
-            spans.append((begin, match.end()))
-        begin = match.end()
-    if text[begin:].strip():
-        spans.append((begin, len(text)))
-    return spans
-
-
-def select_passages(question: str, chunks: list[StoredChunk], embedder, *, max_passages: int = 4,
-                    window: int = 3, whole: int = 2, translations: list[str] = ()) -> list[Passage]:
-    """The ``whole`` best chunks as they are, and for the next ones the ``window`` consecutive
-    sentences that bear most on the question.
-
-    Sentences are scored by embedding similarity to the question (or its best-matching translation)
-    plus shared keywords, so the model reads a few hundred tokens instead of whole chunks: on a CPU
-    every prompt token costs time.
-    """
-    chunks = chunks[:max_passages]
-    spans = [_sentences(c.text) for c in chunks]
-    flat = [c.text[b:e] for c, ss in zip(chunks, spans) for b, e in ss]
-    if not flat:
-        return []
-    queries = [question, *translations]
-    vectors = embed_array(embedder, [*queries, *flat])
-    similarity = (vectors[len(queries):] @ vectors[: len(queries)].T).max(axis=1)
-    keywords = set(tokenize(" ".join(queries)))
-    passages, offset = [], 0
-    for rank, (chunk, sentence_spans) in enumerate(zip(chunks, spans)):
-        scores = [float(similarity[offset + i]) + 0.05 * len(keywords & set(tokenize(chunk.text[b:e])))
-                  for i, (b, e) in enumerate(sentence_spans)]
-        offset += len(sentence_spans)
-        if not sentence_spans:
-            continue
-        size = len(sentence_spans) if rank < whole else min(window, len(sentence_spans))
-        top = max(range(len(sentence_spans)), key=scores.__getitem__)  # the window holds the best sentence
-        candidates = range(max(0, top - size + 1), min(top, len(sentence_spans) - size) + 1)
-        best = max(candidates, key=lambda i: sum(scores[i:i + size]))
-        begin, end = sentence_spans[best][0], sentence_spans[best + size - 1][1]
-        text = chunk.text[begin:end].strip()
-        lead = len(chunk.text[begin:end]) - len(chunk.text[begin:end].lstrip())
-        start = chunk.start + begin + lead
-        passages.append(Passage(n=len(passages) + 1, chunk=chunk, text=text, start=start, end=start + len(text)))
-    return passages
+def number_sentences(passages: list[Passage]) -> list[Numbered]:
+    out = []
+    for p in passages:
+        for (b, e), text in zip(p.sentences, p.sentence_texts()):
+            out.append(Numbered(number=len(out) + 1, passage=p.n, start=b, end=e, text=text))
+    return out
 
 
 def format_passages(passages: list[Passage], language: str | None = None) -> str:
-    """The numbered passages of the prompt; numbers of a passage in another language written as the answer's
-    language writes them (see :mod:`qa.numbers`)."""
+    """The passages as the model reads them: a header per passage (title, source, date) and its
+    numbered sentences; numbers of a passage in another language written as the answer's language
+    writes them (see :mod:`qa.numbers`)."""
+    numbered = number_sentences(passages)
     blocks = []
     for p in passages:
         header = " — ".join(x for x in (p.chunk.title, p.chunk.source, p.chunk.date) if x)
-        blocks.append(f"[{p.n}] ({header})\n{localize_numbers(p.text, p.chunk.lang, language or p.chunk.lang)}")
+        lines = [f"({s.number}) {localize_numbers(s.text, p.chunk.lang, language or p.chunk.lang)}"
+                 for s in numbered if s.passage == p.n]
+        blocks.append(f"[{p.n}] {header}\n" + "\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def answer_schema(sentences: int) -> dict:
+    """The JSON the model must write: the numbers of the evidence sentences (none: not found), then the answer."""
+    return {
+        "type": "object",
+        "properties": {
+            "sentences": {"type": "array", "items": {"type": "integer", "enum": list(range(1, sentences + 1))},
+                          "maxItems": 2},
+            "answer": {"type": "string"},
+        },
+        "required": ["sentences", "answer"],
+    }
 
 
 def prompt_inputs(question: str, passages: list[Passage], language: str) -> dict:
@@ -186,69 +120,171 @@ def prompt_inputs(question: str, passages: list[Passage], language: str) -> dict
             "language": language_name(language)}
 
 
+# ---------------------------------------------------------------- the model's reply
+
+
+class Reply(BaseModel):
+    """The model's structured reply."""
+
+    sentences: list[int] = Field(default_factory=list)
+    answer: str = ""
+
+
+def parse_reply(raw: str) -> Reply:
+    """The JSON reply; a reply that is not JSON (a hosted model that ignores the schema) is read as a
+    plain answer whose ``(n)`` or ``[n]`` marks name its sentences."""
+    text = raw.strip()
+    if text.startswith("```"):
+        text = text.strip("`").removeprefix("json").strip()
+    try:
+        data = json.loads(text)
+        if isinstance(data, dict):
+            numbers = [int(n) for n in data.get("sentences") or [] if str(n).strip().lstrip("-").isdigit()]
+            return Reply(sentences=numbers, answer=str(data.get("answer") or "").strip())
+    except (json.JSONDecodeError, ValueError, TypeError):
+        pass
+    numbers = [int(n) for n in re.findall(r"[(\[](\d+)[)\]]", text)]
+    return Reply(sentences=numbers, answer=re.sub(r"\s*[(\[]\d+[)\]]", "", text).strip())
+
+
+_ANSWER_FIELD = re.compile(r'"answer"\s*:\s*"')
+
+
+def streamed_answer(partial: str) -> str:
+    """The answer field of a partly written JSON reply, as far as it goes (for streaming to the reader)."""
+    match = _ANSWER_FIELD.search(partial)
+    if not match:
+        return ""
+    out, escaped = [], False
+    for char in partial[match.end():]:
+        if escaped:
+            out.append({"n": "\n", "t": " ", '"': '"', "\\": "\\", "/": "/"}.get(char, ""))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            break
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 # ---------------------------------------------------------------- answer check
 
 
-def finalize(question: str, raw: str, passages: list[Passage], language: str, *,
-             standalone: str | None = None) -> Answer:
-    """Turn the model's raw text into an :class:`Answer`: keep valid citations, check the facts
-    against the cited passages, refuse when the model did or when the check fails."""
-    def refused(unsupported: list[str] | None = None) -> Answer:
-        return Answer(question=question, answer=refusal(language), language=language, refused=True,
-                      standalone_question=standalone, unsupported=unsupported or [])
+def evidence_of(reply: Reply, passages: list[Passage]) -> list[Numbered]:
+    """The sentences the reply names, in order, that exist."""
+    by_number = {s.number: s for s in number_sentences(passages)}
+    return [by_number[n] for n in dict.fromkeys(reply.sentences) if n in by_number]
 
-    if not passages or is_refusal(raw):
-        return refused()
-    numbers = {p.n for p in passages}
-    cited = [n for n in cited_numbers(raw) if n in numbers]
-    text = strip_citations(raw, numbers)
-    if not cited:  # the model forgot to cite: attach the passage that shares the most words
-        words = set(tokenize(text))
-        best = max(passages, key=lambda p: len(words & set(tokenize(p.text))))
-        cited = [best.n]
-        text = f"{text} [{best.n}]"
-    by_n = {p.n: p for p in passages}
-    evidence = " ".join(by_n[n].text for n in cited)
-    same_language = all(by_n[n].chunk.lang in (None, language) for n in cited)
+
+class Checked(BaseModel):
+    """A reply after the fact check: the answer's text and the sentences that hold its facts (none: refused)."""
+
+    text: str = ""
+    chosen: list[Numbered] = Field(default_factory=list)
+    unsupported: list[str] = Field(default_factory=list)
+
+
+def check(question: str, reply: Reply, passages: list[Passage], language: str, *,
+          standalone: str | None = None) -> Checked:
+    """The reply's answer and evidence sentences, when its facts are in them; an empty ``chosen`` when the
+    model refused or the check failed. A sentence next to the named one, in the same article, may hold
+    the facts instead (the model named its neighbour); a sentence of another article may not."""
+    text = CITATION.sub("", reply.answer).strip()
+    if not passages or not text or is_refusal(text) or fold(text).strip(" .") in ("none", "null", "n/a"):
+        return Checked()
+    numbered = number_sentences(passages)
+    chosen = evidence_of(reply, passages)
+    if not chosen:  # no sentence named: the one sharing the most words with the answer
+        words = set(fold(text).split())
+        chosen = [max(numbered, key=lambda s: len(words & set(fold(s.text).split())))]
     context = question + " " + (standalone or "")
-    asked = set(re.findall(r"\w+", fold(context)))
-
-    def translated(langs: set) -> set[str]:
-        """Words of the question that no passage in these languages spells: the reader's words for what the
-        passages say in theirs ("French" for "Françaises"). A name that one of them spells must be in the
-        passage cited: it is what ties the answer to it."""
-        spelled = " ".join(p.text for p in passages if p.chunk.lang in langs)
-        return asked - set(re.findall(r"\w+", fold(spelled)))
-
-    def setting(ns: list[int]) -> str:
-        """The titles and the other passages of the cited passages' articles (where names may be found)."""
-        articles = {by_n[n].chunk.article_id for n in ns}
-        same = [p for p in passages if p.chunk.article_id in articles]
-        return " ".join([p.chunk.title or "" for p in same] + [p.text for p in same if p.n not in ns])
-
-    missing = unsupported_facts(text, evidence, context, check_names=same_language,
-                                translated=translated({by_n[n].chunk.lang for n in cited}), setting=setting(cited))
+    missing = _unsupported(text, chosen, passages, context, language)
     if missing:
-        # not in what it cites: the model may have cited the wrong number; re-cite the one passage that
-        # holds every fact, else refuse (facts picked from several unrelated passages are not an answer)
-        holders = [p for p in passages
-                   if not unsupported_facts(text, p.text, context, check_names=p.chunk.lang in (None, language),
-                                            translated=translated({p.chunk.lang}), setting=setting([p.n]))]
+        by_n = {p.n: p for p in passages}
+        articles = {by_n[s.passage].chunk.article_id for s in chosen}
+        holders = [s for s in numbered if by_n[s.passage].chunk.article_id in articles
+                   and not _unsupported(text, [s], passages, context, language)]
         if not holders:
-            return refused(missing)
-        cited = [holders[0].n]
-        text = strip_citations(text, set())
-        text = f"{text} [{holders[0].n}]"
-    sources = [Source(n=n, article_id=by_n[n].chunk.article_id, title=by_n[n].chunk.title, source=by_n[n].chunk.source,
-                      date=by_n[n].chunk.date, url=by_n[n].chunk.url, lang=by_n[n].chunk.lang, quote=by_n[n].text,
-                      start=by_n[n].start, end=by_n[n].end, chunk_id=by_n[n].chunk.id) for n in cited]
-    return Answer(question=question, answer=text, sources=sources, language=language,
-                  standalone_question=standalone)
+            return Checked(text=text, unsupported=missing)
+        chosen = holders[:1]
+    return Checked(text=text, chosen=chosen)
+
+
+def finalize(question: str, checked: Checked, passages: list[Passage], language: str, *,
+             standalone: str | None = None, verified: float | None = None) -> Answer:
+    """The :class:`Answer`: the checked text with its citations and the evidence sentences as sources, or a
+    refusal when the model refused, the check failed or the verification said no."""
+    if not checked.chosen or (verified is not None and verified < VERIFY_THRESHOLD):
+        return Answer(question=question, answer=refusal(language), language=language, refused=True,
+                      standalone_question=standalone, unsupported=checked.unsupported, verified=verified)
+    by_n = {p.n: p for p in passages}
+    cited = list(dict.fromkeys(s.passage for s in checked.chosen))
+    sources = []
+    for n in cited:
+        spans = [s for s in checked.chosen if s.passage == n]
+        p = by_n[n]
+        start, end = spans[0].start, spans[-1].end
+        sources.append(Source(n=n, article_id=p.chunk.article_id, title=p.chunk.title, source=p.chunk.source,
+                              date=p.chunk.date, url=p.chunk.url, lang=p.chunk.lang,
+                              quote=p.text[start - p.start:end - p.start], start=start, end=end, chunk_id=p.chunk.id))
+    text = checked.text.rstrip()
+    marks = "".join(f"[{n}]" for n in cited)
+    text = f"{text[:-1]} {marks}{text[-1]}" if text[-1] in ".!?" else f"{text} {marks}"
+    return Answer(question=question, answer=text, sources=sources, language=language, standalone_question=standalone,
+                  verified=verified)
+
+
+def _unsupported(text: str, chosen: list[Numbered], passages: list[Passage], context: str, language: str) -> list[str]:
+    """The answer's facts that the chosen sentences do not hold (names may also come from their article:
+    its title and the other passages of it shown to the model)."""
+    by_n = {p.n: p for p in passages}
+    evidence = " ".join(s.text for s in chosen)
+    langs = {by_n[s.passage].chunk.lang for s in chosen}
+    articles = {by_n[s.passage].chunk.article_id for s in chosen}
+    same = [p for p in passages if p.chunk.article_id in articles]
+    setting = " ".join([p.chunk.title or "" for p in same] + [p.text for p in same])
+    asked = set(re.findall(r"\w+", fold(context)))
+    spelled = " ".join(p.text for p in passages if p.chunk.lang in langs)
+    translated = asked - set(re.findall(r"\w+", fold(spelled)))
+    return unsupported_facts(text, evidence, context, check_names=langs <= {None, language},
+                             translated=translated, setting=setting)
+
+
+def verification_inputs(question: str, checked: Checked, passages: list[Passage], language: str) -> dict | None:
+    """What the yes/no verification reads: the question, the evidence sentences (with their article's
+    title) and the proposed answer; None when there is nothing to verify."""
+    if not checked.chosen:
+        return None
+    by_n = {p.n: p for p in passages}
+    title = by_n[checked.chosen[0].passage].chunk.title
+    evidence = " ".join(localize_numbers(s.text, by_n[s.passage].chunk.lang, language) for s in checked.chosen)
+    return {"question": question, "title": title or "", "evidence": evidence, "answer": checked.text}
+
+
+def yes_probability(top_logprobs: list[dict]) -> float:
+    """P(yes) / (P(yes) + P(no)) from the first token's top log-probabilities (OpenAI's format)."""
+    import math
+
+    yes = no = 0.0
+    for item in top_logprobs:
+        token = item["token"].strip().lower()
+        if token in ("yes", "oui", "y"):
+            yes += math.exp(item["logprob"])
+        elif token in ("no", "non", "n"):
+            no += math.exp(item["logprob"])
+    return yes / (yes + no) if yes + no > 0 else 0.5
 
 
 def format_history(history: list[tuple[str, str]], turns: int = 3) -> str:
     lines = []
     for question, answer in history[-turns:]:
         lines.append(f"User: {question}")
-        lines.append("Assistant: " + _CITATION_MARK.sub("", answer))
+        lines.append("Assistant: " + CITATION.sub("", answer).strip())
     return "\n".join(lines)
+
+
+__all__ = ["Answer", "Checked", "Source", "Reply", "NOT_FOUND", "check", "VERIFY_THRESHOLD", "answer_schema", "finalize",
+           "format_passages", "parse_reply", "prompt_inputs", "streamed_answer", "verification_inputs",
+           "yes_probability"]

@@ -9,17 +9,38 @@ from functools import cached_property
 from pathlib import Path
 
 from langchain_core.output_parsers import StrOutputParser
-from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableLambda
+from pydantic import BaseModel, ConfigDict, Field
 
 from qa import prompts
-from qa.answers import Answer, Passage, finalize, format_history, prompt_inputs, question_language, select_passages
+from qa.answers import (Answer, Checked, answer_schema, check, finalize, format_history, number_sentences,
+                        parse_reply, prompt_inputs, streamed_answer, verification_inputs)
 from qa.embeddings import embedder_name, get_embedder
 from qa.ingestion import IngestReport, ProgressCallback, ingest_paths
-from qa.retrieval import Filters, hybrid_search
+from qa.language import question_language
+from qa.retrieval import Filters, Passage, evidence_passages, hybrid_search
 from qa.settings import Settings, get_settings
 from qa.store import ArticleInfo, NoArticlesError, Store, StoredChunk
 
 History = list[tuple[str, str]]
+
+
+class Asked(BaseModel):
+    """A question on its way through the chain: what was asked, what was found, what the model said."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    question: str
+    history: History = Field(default_factory=list)
+    filters: Filters | None = None
+    standalone: str = ""
+    language: str = "en"
+    translations: list[str] = Field(default_factory=list)
+    passages: list[Passage] = Field(default_factory=list)
+    raw: str = ""
+    checked: Checked = Field(default_factory=Checked)
+    verified: float | None = None
+    started: float = Field(default_factory=time.perf_counter)
 
 
 class Assistant:
@@ -62,14 +83,22 @@ class Assistant:
         return self.store.list_articles()
 
     # ------------------------------------------------------------ retrieval
+    def search(self, question: str, k: int | None = None, filters: Filters | None = None, *,
+               translations: list[str] = ()) -> list[StoredChunk]:
+        """Candidate chunks: dense + keyword search fused, with the question's translations (half weight)."""
+        return hybrid_search(self.store, self.embedder, question, k or self.settings.candidates, filters,
+                             extra_queries=[(t, 0.5) for t in translations])
+
     def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None, *,
-                 language: str | None = None, translations: list[str] | None = None) -> list[StoredChunk]:
-        """The passages that bear on ``question``: dense + keyword search fused, plus, when the store
-        holds articles in other languages, a translation of the question (half weight)."""
+                 language: str | None = None, translations: list[str] | None = None) -> list[Passage]:
+        """What the model reads for ``question``, best first: short passages (the best sentences of the
+        candidate chunks, each with the sentence before it), with their article and offsets. When the
+        store holds articles in another language, the question is also searched in translation."""
         if translations is None:
             translations = self.translate(question, language)
-        return hybrid_search(self.store, self.embedder, question, k or self.settings.top_k, filters,
-                             extra_queries=[(t, 0.5) for t in translations])
+        chunks = self.search(question, filters=filters, translations=translations)
+        return evidence_passages(question, chunks, self.embedder, k=k or self.settings.context_passages,
+                                 translations=translations)
 
     def translate(self, question: str, language: str | None = None) -> list[str]:
         """The question in the collection's main other language, when it has one (and translation is on)."""
@@ -93,38 +122,34 @@ class Assistant:
         return list(self._translated[key])
 
     def _translate_into(self, question: str, others: list[str]) -> list[str]:
-        chain = prompts.template("translate_query") | self.llm.bind(max_tokens=96) | StrOutputParser()
+        chain = prompts.chat("answer_system", "translate_query") | self.llm.bind(max_tokens=96) | StrOutputParser()
         out = []
         for lang in others:
             text = chain.invoke({"question": question, "language": prompts.language_name(lang)}).strip()
-            if text and text.lower() != question.lower():
-                out.append(text.split("\n")[0])
+            text = text.strip('"«»“” ').split("\n")[0].strip()
+            if text and text.lower() != question.lower() and not text.startswith("{"):
+                out.append(text)
         return out
 
     # ------------------------------------------------------------ answers
-    def _prepare(self, inputs: dict | str) -> dict:
-        """Question (+ history, filters) → standalone question, language, retrieved passages."""
+    def _prepare(self, inputs: dict | str | Asked) -> Asked:
+        """Question (+ history, filters) → standalone question, language, translations, passages."""
         if isinstance(inputs, str):
             inputs = {"question": inputs}
-        question = inputs["question"].strip()
-        if not question:
+        asked = inputs if isinstance(inputs, Asked) else Asked(
+            question=str(inputs.get("question", "")), history=inputs.get("history") or [],
+            filters=Filters(**inputs["filters"]) if isinstance(inputs.get("filters"), dict) else inputs.get("filters"))
+        asked.question = asked.question.strip()
+        if not asked.question:
             raise ValueError("Empty question.")
         if self.store.count_articles() == 0:
             raise NoArticlesError(f"No articles in {self.store.directory} yet: add some first "
                                   "(python ingest.py PATH..., or the app's 'Add articles' tab).")
-        history: History = inputs.get("history") or []
-        filters = inputs.get("filters")
-        if isinstance(filters, dict):
-            filters = Filters(**filters)
-        language = question_language(question, self.preferred_languages())
-        standalone = self.condense(question, history) if history else question
-        translations = self.translate(standalone, language)
-        chunks = self.retrieve(standalone, k=max(self.settings.top_k, self.settings.context_passages),
-                               filters=filters, translations=translations)
-        passages = select_passages(standalone, chunks, self.embedder, max_passages=self.settings.context_passages,
-                                   translations=translations)
-        return {"question": question, "standalone": standalone, "language": language, "passages": passages,
-                "started": inputs.get("started", time.perf_counter())}
+        asked.language = question_language(asked.question, self.preferred_languages())
+        asked.standalone = self.condense(asked.question, asked.history) if asked.history else asked.question
+        asked.translations = self.translate(asked.standalone, asked.language)
+        asked.passages = self.retrieve(asked.standalone, filters=asked.filters, translations=asked.translations)
+        return asked
 
     def condense(self, question: str, history: History) -> str:
         """A follow-up question rewritten to stand alone, using the conversation."""
@@ -132,13 +157,38 @@ class Assistant:
         rewritten = chain.invoke({"history": format_history(history), "question": question}).strip()
         return rewritten.split("\n")[0].strip() or question
 
-    def _answer_prompt_inputs(self, state: dict) -> dict:
-        return prompt_inputs(state["standalone"], state["passages"], state["language"])
+    def _answer_messages(self, asked: Asked):
+        return prompts.chat("answer_system", "answer_user").invoke(
+            prompt_inputs(asked.standalone, asked.passages, asked.language)).to_messages()
 
-    def _finish(self, state: dict) -> Answer:
-        answer = finalize(state["question"], state["raw"], state["passages"], state["language"],
-                          standalone=state["standalone"] if state["standalone"] != state["question"] else None)
-        answer.seconds = round(time.perf_counter() - state["started"], 3)
+    def _answer_model(self, asked: Asked):
+        from qa.llm import structured
+
+        schema = answer_schema(len(number_sentences(asked.passages)))
+        return structured(self.llm, schema, self.settings).bind(max_tokens=self.settings.answer_tokens)
+
+    def _generate(self, asked: Asked) -> Asked:
+        if asked.passages:
+            asked.raw = str(self._answer_model(asked).invoke(self._answer_messages(asked)).content)
+        return self._check(asked)
+
+    def _check(self, asked: Asked) -> Asked:
+        """The fact check of the reply, then the model's probability that the evidence answers the question."""
+        if asked.raw:
+            asked.checked = check(asked.question, parse_reply(asked.raw), asked.passages, asked.language,
+                                  standalone=asked.standalone if asked.standalone != asked.question else None)
+        inputs = verification_inputs(asked.standalone, asked.checked, asked.passages, asked.language)
+        if inputs is not None and self.settings.verify_answers:
+            from qa.llm import yes_probability
+
+            messages = prompts.chat("answer_system", "verify_answer").invoke(inputs).to_messages()
+            asked.verified = round(yes_probability(self.llm, messages), 4)
+        return asked
+
+    def _finish(self, asked: Asked) -> Answer:
+        answer = finalize(asked.question, asked.checked, asked.passages, asked.language, verified=asked.verified,
+                          standalone=asked.standalone if asked.standalone != asked.question else None)
+        answer.seconds = round(time.perf_counter() - asked.started, 3)
         return answer
 
     @cached_property
@@ -148,9 +198,7 @@ class Assistant:
         Input: a question string or ``{"question": str, "history": [(q, a), ...], "filters": Filters}``.
         Output: :class:`Answer`.
         """
-        generate = (RunnableLambda(self._answer_prompt_inputs) | prompts.chat("answer_system", "answer_user")
-                    | self.llm | StrOutputParser())
-        return (RunnableLambda(self._prepare) | RunnablePassthrough.assign(raw=generate)
+        return (RunnableLambda(self._prepare) | RunnableLambda(self._generate)
                 | RunnableLambda(self._finish)).with_config(run_name="newsdesk_qa")
 
     def ask(self, question: str, history: History | None = None, filters: Filters | None = None) -> Answer:
@@ -163,26 +211,24 @@ class Assistant:
                filters: Filters | None = None) -> Iterator[str | Answer]:
         """Yield the answer's text as the model writes it, then the checked :class:`Answer` last.
 
-        The final Answer may differ from the streamed text: invalid citations are removed, and an
-        answer whose facts are not in its passages is replaced by a refusal.
+        The final Answer may differ from the streamed text: it carries its citations, and an answer
+        whose facts are not in its evidence, or that the verification rejects, becomes a refusal.
         """
         from qa.llm import model_errors
 
         with model_errors(self.settings):
-            state = self._prepare({"question": question, "history": history or [], "filters": filters,
-                                   "started": time.perf_counter()})
-            prompt = prompts.chat("answer_system", "answer_user").invoke(self._answer_prompt_inputs(state))
-            raw = []
-            if state["passages"]:
-                for chunk in self.llm.stream(prompt):
-                    raw.append(chunk.content)
-                    yield chunk.content
-        state["raw"] = "".join(raw) or "NOT_FOUND"
-        yield self._finish(state)
-
-    def passages_for(self, question: str, filters: Filters | None = None) -> list[Passage]:
-        """The numbered passages the model would read for ``question`` (for inspection and tests)."""
-        return self._prepare({"question": question, "filters": filters})["passages"]
+            asked = self._prepare(Asked(question=question, history=history or [], filters=filters))
+            if asked.passages:
+                raw, shown = [], ""
+                for chunk in self._answer_model(asked).stream(self._answer_messages(asked)):
+                    raw.append(str(chunk.content))
+                    text = streamed_answer("".join(raw))
+                    if len(text) > len(shown) and not "NOT_FOUND".startswith(text.strip()[:9] or "-"):
+                        yield text[len(shown):]
+                        shown = text
+                asked.raw = "".join(raw)
+            self._check(asked)
+        yield self._finish(asked)
 
     # ------------------------------------------------------------ summaries (qa/summaries.py)
     def summarize(self, article_id: str, style: str = "short", language: str | None = None):

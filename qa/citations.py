@@ -1,33 +1,16 @@
-"""Citations and grounding: which passages an answer cites, and whether its facts are in them.
-
-A small model will not reliably refuse, so every answer is checked after generation: its numbers
-(and, when it is written in the passages' language, its names) must appear in the passages it cites.
-"""
+"""Citations: the passage numbers an answer cites ("[1]", "[2, 3]"), read and cleaned."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable
-from functools import lru_cache
 
-_CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_NUMBER = re.compile(r"\d+(?:[ \u202f\u00a0.,]\d{3})*(?:[.,]\d+)?")
-_NAME = re.compile(r"[A-ZÀ-ÖØ-Þ][\w’'-]{2,}(?:\s+[A-ZÀ-ÖØ-Þ][\w’'-]{2,})*")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:«“\"]\s*)$")
-NOT_FOUND = "NOT_FOUND"
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, typographic quotes made plain."""
-    text = text.replace("’", "'").replace("\u202f", " ").replace("\u00a0", " ")
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 
 def cited_numbers(answer: str) -> list[int]:
     """Passage numbers cited in the answer, in order of first appearance: "[1]", "[2, 3]", "[1][2]"."""
     seen: list[int] = []
-    for group in _CITATION.findall(answer):
+    for group in CITATION.findall(answer):
         for number in re.split(r"\s*[,;]\s*", group):
             n = int(number)
             if n not in seen:
@@ -41,145 +24,5 @@ def strip_citations(answer: str, keep: set[int]) -> str:
         numbers = [int(n) for n in re.split(r"\s*[,;]\s*", match.group(1)) if int(n) in keep]
         return "".join(f"[{n}]" for n in numbers)
 
-    text = _CITATION.sub(replace, answer)
+    text = CITATION.sub(replace, answer)
     return re.sub(r"\s+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
-
-
-def _digits(number: str) -> str:
-    """A written number as its digits, without separators or leading zeros: "02" is "2", "2 763" is "2763"."""
-    return re.sub(r"[ \u202f\u00a0.,]", "", number).lstrip("0") or "0"
-
-
-def _plain_numbers(text: str) -> set[str]:
-    return {_digits(n) for n in _NUMBER.findall(text)}
-
-
-_SCALES = {"thousand": 3, "mille": 3, "million": 6, "millions": 6, "m": 6, "mn": 6, "billion": 9,
-           "billions": 9, "milliard": 9, "milliards": 9, "bn": 9, "trillion": 12, "trillions": 12}
-_SCALED = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,3})?)\s*(" + "|".join(sorted(_SCALES, key=len, reverse=True))
-                     + r")\b", re.IGNORECASE)
-# "1. ", "2) " at the start of a line: a list's numbering, not a fact
-_ENUMERATION = re.compile(r"(?m)^\s*\d{1,2}[.)]\s+")
-
-
-def _scaled(text: str) -> list[tuple[str, str]]:
-    """Scaled numbers ("2.2 million", "9,4 millions", "3 milliards"): (their digits, their value in digits)."""
-    found = []
-    for number, scale in _SCALED.findall(text):
-        whole, _, decimals = number.replace(",", ".").partition(".")
-        exponent = _SCALES[scale.lower()]
-        if len(decimals) <= exponent:
-            found.append((_digits(number), _digits(whole + decimals.ljust(exponent, "0"))))
-    return found
-
-
-def numbers_in(text: str) -> set[str]:
-    """The numbers of ``text`` as digit strings, without leading zeros ("02" is "2", "2 763" and "2,763"
-    are "2763"), its scaled numbers also by value ("2,2 millions" is "22" and "2200000")."""
-    return _plain_numbers(text) | {value for _, value in _scaled(text)}
-
-
-def names_in(text: str) -> set[str]:
-    """Runs of capitalised words: likely names of people, places, bodies. At the start of a sentence,
-    a capitalised function word ("The", "Le", "Il") is not a name and is left out of the run."""
-    from qa.keyword import stopwords
-
-    text = _CITATION.sub(" ", text)
-    names = set()
-    for match in _NAME.finditer(text):
-        words = match.group(0).split()
-        if _SENTENCE_START.search(text[:match.start()]):
-            while words and (fold(words[0]) in stopwords() or len(words) == 1 and _is_common(words[0])):
-                words = words[1:]
-        if words:
-            names.add(" ".join(words))
-    return names
-
-
-def _is_common(word: str) -> bool:
-    """A lone capitalised first word that is probably an ordinary word, not a name."""
-    return fold(word).endswith(("ment", "tion", "ly", "ing", "ed", "es", "ait", "ont", "ez"))
-
-
-_CALENDAR_LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl")
-_CALENDAR_KEYS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-                  "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
-                  "saturday", "sunday")
-_ISO_MONTH = re.compile(r"\b\d{4}-(\d{2})-\d{2}\b")
-
-
-@lru_cache(maxsize=1)
-def calendar_words() -> dict[str, str]:
-    """Month and weekday names in the languages dateparser knows ("juillet", "July" → "july")."""
-    from dateparser.languages.loader import LocaleDataLoader
-
-    words: dict[str, str] = {}
-    for locale in LocaleDataLoader().get_locales(languages=list(_CALENDAR_LANGUAGES)):
-        for key in _CALENDAR_KEYS:
-            for form in locale.info.get(key, []):
-                if len(form) >= 3 and form.isalpha():
-                    words.setdefault(fold(form), key)
-    return words
-
-
-def _calendar_in(text: str) -> set[str]:
-    """The months and weekdays a (folded) text names, in any language, or dates as 2020-07-02."""
-    table = calendar_words()
-    found = {table[w] for w in re.findall(r"\w+", text) if w in table}
-    found |= {_CALENDAR_KEYS[int(m) - 1] for m in _ISO_MONTH.findall(text) if 1 <= int(m) <= 12}
-    return found
-
-
-def unsupported_facts(answer: str, evidence: str, question: str = "", check_names: bool = True,
-                      translated: Iterable[str] = (), setting: str = "") -> list[str]:
-    """The numbers of ``answer`` found neither in ``evidence`` nor in the question, and its names not in
-    ``evidence``.
-
-    With ``check_names=False`` (answer and evidence in different languages) names may be translated:
-    a name passes when at least half of its words share their first three letters with a word of the
-    evidence ("United States"/"États-Unis", "London"/"Londres"), or its last word is in the evidence
-    as written; "United States Navy" against a text that never mentions a navy does not. Month and
-    weekday names pass when the evidence or the question names the same month or day in any language
-    (or has an ISO date in that month): "July" is supported by "juillet" or "2020-07-02".
-    ``translated``: words of the question that no passage spells (the reader's words for what the
-    passages name in their language, "French" for "Françaises"); names made of them pass in another
-    language. ``setting``: more text of the evidence's articles (their titles, their other passages),
-    where names may be found too, not numbers: a passage says "il", its article says "Stoltenberg".
-    """
-    answer = _ENUMERATION.sub(" ", _CITATION.sub(" ", answer))
-    allowed = numbers_in(evidence) | numbers_in(question)
-    # a number passes when the evidence has it whole ("2" does not stand for "2 763"), or, when the answer
-    # scales it ("2.2 million"), when the evidence has that value in any spelling ("2 200 000", "2,2 millions")
-    scaled_ok = {digits for digits, value in _scaled(answer) if value in allowed}
-    missing = sorted(_plain_numbers(answer) - allowed - scaled_ok)
-    haystack = fold(evidence + " " + setting)  # a name from the question must still be there: it ties them
-    translated = {fold(w) for w in translated}
-    prefixes = {w[:3] for w in re.findall(r"\w+", haystack) if len(w) > 3}
-    calendar, months_named = calendar_words(), None
-    for name in sorted(names_in(answer)):
-        words = [w for w in re.findall(r"\w+", fold(name)) if len(w) > 2]
-        dates = [calendar[w] for w in words if w in calendar]  # "July" for "juillet": not a name to spell alike
-        if dates:
-            if months_named is None:  # the answer may repeat the question's date ("in April 2020")
-                months_named = _calendar_in(haystack) | _calendar_in(fold(question))
-            if not set(dates) <= months_named:
-                missing.append(name)
-                continue
-            words = [w for w in words if w not in calendar]
-        if not words:
-            continue
-        if check_names:  # every word, or at least the last one (a family name: "Jens Stoltenberg" → "Stoltenberg")
-            supported = all(w in haystack for w in words) or (len(words) > 1 and words[-1] in haystack)
-        else:  # another language: names may be translated ("Londres"/"London"): shared stems will do
-            matched = sum(w[:3] in prefixes or w in haystack for w in words)
-            supported = 2 * matched >= len(words) or words[-1] in haystack or set(words) <= translated
-        if not supported:
-            missing.append(name)
-    return missing
-
-
-def is_refusal(answer: str) -> bool:
-    """NOT_FOUND, or nothing but citations and punctuation ("", "[1]", "[2]."). The 1.5B model writes a
-    bare citation when it does not find the answer: asked again for the answer itself, it said
-    NOT_FOUND on 5 of 5 such eval questions."""
-    return not re.search(r"\w", _CITATION.sub(" ", answer)) or NOT_FOUND in answer.upper().replace(" ", "_")

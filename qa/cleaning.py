@@ -1,10 +1,12 @@
-"""Text cleaning that keeps meaning, and language detection."""
+"""Text cleaning that keeps meaning, and dates made ISO."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from datetime import date, datetime
+
+from qa.sentences import GLUED_SENTENCE
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
@@ -19,8 +21,6 @@ _READ_MORE = re.compile(
     r")\b.{0,200}$",
     re.IGNORECASE,
 )
-# "…jeudi.Le gouvernement…": a sentence end glued to the next sentence (common in scraped text).
-_GLUED_SENTENCE = re.compile(r"(?<=[a-zà-ÿ0-9%)»”\"])([.!?])(?=[«“\"]?[A-ZÀ-ÖØ-Þ][a-zà-ÿ])")
 # "Il pleut. Il pleut." a whole sentence said twice in a row, and "a-t-il ajouté. a-t-il ajouté, …" a
 # lower-case phrase repeated after its own full stop (no real sentence starts in lower case).
 _REPEATED_SENTENCE = re.compile(r"(?<!\w)(?P<p>[^\W\d_][^.!?\n]{6,200}?[.!?])\s+(?P=p)")
@@ -41,7 +41,7 @@ def clean_text(text: str) -> str:
         lines.append(line)
     text = "\n".join(lines)
     text = _MANY_NEWLINES.sub("\n\n", text).strip()
-    text = _GLUED_SENTENCE.sub(r"\1 ", text)
+    text = GLUED_SENTENCE.sub(r"\1 ", text)
     previous = None
     while previous != text and _may_repeat(text):  # a phrase said three times in a row collapses too
         previous = text
@@ -62,17 +62,6 @@ def _may_repeat(text: str) -> bool:
         if len(head) == 7 and head in text[max(0, m.start() - 201):m.start()]:
             return True
     return False
-
-
-def detect_language(text: str) -> str | None:
-    """ISO 639-1 code of the text's language, or None when the text is too short to tell."""
-    sample = text[:2000]
-    if len(re.findall(r"\w+", sample)) < 3:
-        return None
-    import py3langid
-
-    lang, _score = py3langid.classify(sample)
-    return lang
 
 
 def normalize_date(value: object) -> str | None:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from qa.answers import question_language
+from qa.language import question_language
 from qa.metrics import answer_matches, citation_accuracy, evidence_hit, refusal_rates, retrieval_metrics
 from qa.store import StoredChunk
 
@@ -42,6 +42,7 @@ def load_evalset(path: str | Path) -> list[dict]:
         row.setdefault("evidence", [])
         row.setdefault("id", f"line{number}")
         row.setdefault("kind", "unanswerable" if row["answer"] is None else "fact")
+        row.setdefault("accept", [])
         rows.append(row)
     return rows
 
@@ -83,7 +84,9 @@ def evaluate_answers(rows: list[dict], assistant, *, show_progress: bool = True)
             "id": row["id"], "kind": row["kind"], "question": row["question"], "expected": expected,
             "answer": answer.answer, "refused": answer.refused, "seconds": answer.seconds,
             "correct": (answer.refused if expected is None else
-                        (not answer.refused and answer_matches(answer.answer, expected))),
+                        (not answer.refused and any(answer_matches(answer.answer, e)
+                                                    for e in [expected, *row.get("accept", [])]))),
+            "verified": answer.verified, "sources": [s.article_id for s in answer.sources],
             "cited_evidence": (expected is not None and not answer.refused
                                and citation_accuracy([s.quote for s in answer.sources], row["evidence"])),
             "language_ok": answer.language == language,

@@ -12,31 +12,18 @@ import json
 import re
 import shutil
 import threading
-import unicodedata
-from functools import lru_cache
 from pathlib import Path
 
-from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH
-
+from qa.language import fold, stopwords
 from qa.store import Store, StoredChunk
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _PREFIX = 6
 
 
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-
-
-@lru_cache(maxsize=1)
-def stopwords() -> frozenset[str]:
-    """French and English function words, accent-folded."""
-    return frozenset(_fold(w) for w in (*STOPWORDS_EN, *STOPWORDS_FRENCH))
-
-
 def tokenize(text: str) -> list[str]:
     stop = stopwords()
-    return [w[:_PREFIX] for w in _WORD.findall(_fold(text).replace("'", " ").replace("’", " "))
+    return [w[:_PREFIX] for w in _WORD.findall(fold(text).replace("'", " ").replace("’", " "))
             if w not in stop and (len(w) > 1 or w.isdigit())]
 
 

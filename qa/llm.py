@@ -76,6 +76,8 @@ class LocalChatModel(BaseChatModel):
             "max_tokens": kwargs.get("max_tokens", self.max_tokens),
             "stop": stop or None,
             "seed": 0,
+            # {"type": "json_object", "schema": {...}}: llama.cpp constrains the output with a grammar
+            "response_format": kwargs.get("response_format"),
         }
 
     def _generate(self, messages, stop=None, run_manager: CallbackManagerForLLMRun | None = None, **kwargs):
@@ -94,6 +96,49 @@ class LocalChatModel(BaseChatModel):
                 if run_manager:
                     run_manager.on_llm_new_token(token, chunk=chunk)
                 yield chunk
+
+    def yes_probability(self, messages: list[BaseMessage]) -> float:
+        """P("yes") / (P("yes") + P("no")) for the first token of the reply to ``messages``, read from the
+        model's logits (llama.cpp returns log-probabilities only for models loaded with every token's
+        logits, which would cost memory and time on every prompt). The prompt's cached prefix is reused."""
+        import numpy as np
+
+        llama = self._model()
+        prompt = self._chat_prompt(llama, messages)
+        tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        with self._lock:
+            cached = llama.input_ids[: llama.n_tokens].tolist()
+            prefix = 0
+            for a, b in zip(cached, tokens):
+                if a != b:
+                    break
+                prefix += 1
+            llama.n_tokens = min(prefix, len(tokens) - 1)
+            llama.eval(tokens[llama.n_tokens:])
+            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
+
+        def mass(words: tuple[str, ...]) -> float:
+            ids = {llama.tokenize(w.encode(), add_bos=False, special=False)[0] for w in words}
+            return float(sum(probs[i] for i in ids))
+
+        yes, no = mass(("yes", "Yes", " yes", " Yes", "YES", "oui", "Oui")), mass(("no", "No", " no", " No", "NO", "non", "Non"))
+        return yes / (yes + no) if yes + no > 0 else 0.5
+
+    @staticmethod
+    def _chat_prompt(llama, messages: list[BaseMessage]) -> str:
+        """The prompt text llama.cpp builds for a chat, from the model's own chat template."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ModelUnavailableError("The model file has no chat template (tokenizer.chat_template).")
+        eos = llama.detokenize([llama.token_eos()]).decode("utf-8", errors="ignore")
+        bos = llama.detokenize([llama.token_bos()]).decode("utf-8", errors="ignore")
+        formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+        chat = [{"role": _ROLES.get(m.type, "user"), "content": m.content} for m in messages]
+        return formatter(messages=chat).prompt
 
     def count_tokens(self, text: str) -> int:
         return len(self._model().tokenize(text.encode("utf-8"), add_bos=False, special=True))
@@ -158,3 +203,47 @@ def get_chat_model(settings: Settings, **overrides) -> BaseChatModel:
                           max_tokens=max_tokens, timeout=settings.request_timeout, max_retries=1, seed=0)
     return LocalChatModel(model_path=str(model_path(settings)), n_ctx=settings.n_ctx, threads=settings.threads,
                           temperature=temperature, max_tokens=max_tokens)
+
+
+def structured(llm: BaseChatModel, schema: dict, settings: Settings) -> BaseChatModel:
+    """``llm`` bound to write JSON that follows ``schema``: a grammar for the local model; for a hosted
+    endpoint the format it accepts (``QA_OPENAI_RESPONSE_FORMAT``: ``json_schema``, OpenAI and vLLM;
+    ``json_object``, llama.cpp's server, which takes the schema beside it; ``none``)."""
+    if isinstance(llm, LocalChatModel):
+        return llm.bind(response_format={"type": "json_object", "schema": schema})
+    kind = settings.openai_response_format
+    if kind == "json_schema":
+        return llm.bind(response_format={"type": "json_schema",
+                                         "json_schema": {"name": "answer", "schema": schema, "strict": True}})
+    if kind == "json_object":
+        return llm.bind(response_format={"type": "json_object", "schema": schema})
+    return llm
+
+
+def yes_probability(llm: BaseChatModel, messages: list[BaseMessage]) -> float:
+    """The model's probability that the answer to ``messages`` is "yes" rather than "no": from the
+    logits locally, from the first token's log-probabilities on a hosted endpoint, or 1/0 from the
+    reply's text where the endpoint gives none."""
+    if isinstance(llm, LocalChatModel):
+        return llm.yes_probability(messages)
+    import openai
+
+    key = (getattr(llm, "openai_api_base", None), getattr(llm, "model_name", None))
+    reply = None
+    if key not in _NO_LOGPROBS:
+        try:
+            reply = llm.bind(logprobs=True, top_logprobs=10, max_tokens=2, temperature=0).invoke(messages)
+        except (openai.BadRequestError, openai.UnprocessableEntityError, openai.InternalServerError):
+            _NO_LOGPROBS.add(key)  # llama.cpp's server gives none unless started with --logits_all
+    if reply is None:
+        reply = llm.bind(max_tokens=2, temperature=0).invoke(messages)
+    content = ((reply.response_metadata or {}).get("logprobs") or {}).get("content") or []
+    if content and content[0].get("top_logprobs"):
+        from qa.answers import yes_probability as from_logprobs
+
+        return from_logprobs(content[0]["top_logprobs"])
+    text = str(reply.content).strip().lower()
+    return 1.0 if text.startswith(("yes", "oui")) else 0.0
+
+
+_NO_LOGPROBS: set = set()

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from qa.articles import Article, Failure
-from qa.cleaning import clean_text, detect_language, normalize_date
+from qa.cleaning import clean_text, normalize_date
+from qa.language import detect_language
 
 Record = Article | Failure
 Reader = Callable[[Path, bytes], Iterator[Record]]

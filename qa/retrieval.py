@@ -1,10 +1,23 @@
-"""Retrieval: from a question to the passages of the store that bear on it."""
+"""Retrieval: from a question to the passages of the store that bear on it, up to what the model reads.
+
+Two stages. :func:`hybrid_search` finds candidate chunks (dense and keyword rankings fused by
+reciprocal rank). :func:`evidence_passages` then ranks the candidates' *sentences* against the
+question and its translations, and returns short passages, best first: the best sentences with the
+sentence before them (where a pronoun's name usually is), as the article writes them. A sentence
+addressed to a model ("ignore previous instructions") is never part of a passage.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from threading import Lock
+
+import numpy as np
 from pydantic import BaseModel, Field
 
-from qa.embeddings import embed_array
+from qa.embeddings import embed_array, embedder_name
+from qa.grounding import is_instruction
+from qa.sentences import sentence_spans
 from qa.store import Store, StoredChunk
 
 
@@ -106,3 +119,187 @@ def hybrid_search(store: Store, embedder, query: str, k: int, filters: Filters |
         keyword = [c for c, _ in index.search(text, depth * 4) if filters is None or filters.accepts(c)]
         rankings.append((keyword[:depth], weight))
     return collapse_near_duplicates(fuse(rankings)[: k * 4])[:k]
+
+
+# ---------------------------------------------------------------- sentence-level ranking
+
+
+class Passage(BaseModel):
+    """What the model reads and an answer cites: consecutive sentences of one article, numbered ``n``.
+
+    ``text == article.text[start:end]``; ``sentences`` are the article offsets of each sentence."""
+
+    n: int
+    chunk: StoredChunk  # the candidate chunk it was found in (title, source, date, language of the article)
+    text: str
+    start: int
+    end: int
+    sentences: list[tuple[int, int]] = Field(default_factory=list)
+    score: float = 0.0
+
+    @property
+    def article_id(self) -> str:
+        return self.chunk.article_id
+
+    @property
+    def title(self) -> str:
+        return self.chunk.title
+
+    @property
+    def lang(self) -> str | None:
+        return self.chunk.lang
+
+    @property
+    def date(self) -> str | None:
+        return self.chunk.date
+
+    @property
+    def source(self) -> str | None:
+        return self.chunk.source
+
+    def sentence_texts(self) -> list[str]:
+        return [self.text[b - self.start:e - self.start] for b, e in self.sentences]
+
+
+class _Sentence:
+    __slots__ = ("chunk", "start", "end", "text", "rank", "score")
+
+    def __init__(self, chunk: StoredChunk, start: int, end: int, text: str, rank: int):
+        self.chunk, self.start, self.end, self.text, self.rank, self.score = chunk, start, end, text, rank, 0.0
+
+
+class _VectorCache:
+    """Sentence vectors by text, least recently used dropped first (questions on one story share them)."""
+
+    def __init__(self, size: int = 20000):
+        self.size, self.items, self.lock = size, OrderedDict(), Lock()
+
+    def vectors(self, embedder, texts: list[str]) -> np.ndarray:
+        key = embedder_name(embedder)
+        with self.lock:
+            missing = list(dict.fromkeys(t for t in texts if (key, t) not in self.items))
+        if missing:
+            fresh = embed_array(embedder, missing)
+            with self.lock:
+                for text, vector in zip(missing, fresh):
+                    self.items[(key, text)] = vector
+                while len(self.items) > self.size:
+                    self.items.popitem(last=False)
+        with self.lock:
+            out = []
+            for t in texts:
+                self.items.move_to_end((key, t))
+                out.append(self.items[(key, t)])
+        return np.stack(out) if out else np.zeros((0, 1), dtype=np.float32)
+
+
+_sentence_vectors = _VectorCache()
+
+MAX_PASSAGE_SENTENCES = 4
+# weights of the sentence score, tuned on data/eval/questions.jsonl (see docs/benchmarks.md)
+SENTENCE_WEIGHTS = {"similarity": 1.0, "keywords": 0.08, "chunk_rank": 0.25, "title": 0.5}
+
+
+def _sentences_of(chunks: list[StoredChunk]) -> list[_Sentence]:
+    """The sentences of the candidate chunks, each once (chunks overlap), with its chunk's best rank."""
+    found: dict[tuple[str, int], _Sentence] = {}
+    for rank, chunk in enumerate(chunks):
+        for b, e in sentence_spans(chunk.text):
+            key = (chunk.article_id, chunk.start + b)
+            if key in found:
+                continue
+            text = chunk.text[b:e]
+            if is_instruction(text):
+                continue
+            found[key] = _Sentence(chunk, chunk.start + b, chunk.start + e, text, rank)
+    return list(found.values())
+
+
+def rank_sentences(question: str, chunks: list[StoredChunk], embedder, translations: list[str] = (),
+                   weights: dict | None = None) -> list[_Sentence]:
+    """The candidate chunks' sentences, best first: similarity to the question (or its best translation),
+    shared keywords, the article's title similarity, and the rank of the chunk that holds it."""
+    from qa.keyword import tokenize
+
+    w = {**SENTENCE_WEIGHTS, **(weights or {})}
+    sentences = _sentences_of(chunks)
+    if not sentences:
+        return []
+    queries = [question, *translations]
+    query_vectors = embed_array(embedder, queries)
+    vectors = _sentence_vectors.vectors(embedder, [s.text for s in sentences])
+    similarity = (vectors @ query_vectors.T).max(axis=1)
+    titles = sorted({s.chunk.title for s in sentences if s.chunk.title})
+    title_sim = {}
+    if titles and w["title"]:
+        title_vectors = _sentence_vectors.vectors(embedder, titles)
+        title_sim = dict(zip(titles, (title_vectors @ query_vectors.T).max(axis=1)))
+    keywords = set(tokenize(" ".join(queries)))
+    for s, sim in zip(sentences, similarity):
+        shared = len(keywords & set(tokenize(s.text)))
+        s.score = (w["similarity"] * float(sim) + w["keywords"] * shared
+                   + w["title"] * float(title_sim.get(s.chunk.title, 0.0)) + w["chunk_rank"] / (1 + s.rank))
+    return sorted(sentences, key=lambda s: s.score, reverse=True)
+
+
+def evidence_passages(question: str, chunks: list[StoredChunk], embedder, *, k: int = 5, before: int = 1,
+                      after: int = 0, translations: list[str] = (), weights: dict | None = None) -> list[Passage]:
+    """The ``k`` best short passages for ``question`` among the candidate ``chunks``, best first: each
+    best sentence with up to ``before`` sentences before it and ``after`` after it, when the article
+    has them right there. A sentence already shown is not shown twice; passages of one article that
+    touch are merged."""
+    ranked = rank_sentences(question, chunks, embedder, translations, weights)
+    by_article: dict[str, list[_Sentence]] = {}
+    for s in ranked:
+        by_article.setdefault(s.chunk.article_id, []).append(s)
+    for group in by_article.values():
+        group.sort(key=lambda s: s.start)
+    position = {id(s): i for group in by_article.values() for i, s in enumerate(group)}
+    windows: list[list] = []  # [article_id, first index, last index, score, chunk]
+    picks = 0
+    for s in ranked:
+        if picks >= k:
+            break
+        group, i = by_article[s.chunk.article_id], position[id(s)]
+        same = [w for w in windows if w[0] == s.chunk.article_id]
+        if any(w[1] <= i <= w[2] for w in same):
+            continue  # already shown
+        picks += 1
+        lo = hi = i
+        while lo > 0 and i - lo < before and _gap(group[lo - 1], group[lo]) is not None:
+            lo -= 1
+        while hi < len(group) - 1 and hi - i < after and _gap(group[hi], group[hi + 1]) is not None:
+            hi += 1
+        for w in same:  # overlapping or touching a passage of the same article: grow it (up to 4 sentences)
+            touches = (lo <= w[2] + 1 and hi >= w[1] - 1) and (
+                (lo <= w[2] and hi >= w[1]) or _gap(group[min(hi, w[2])], group[max(lo, w[1])]) is not None)
+            if touches and max(hi, w[2]) - min(lo, w[1]) < MAX_PASSAGE_SENTENCES:
+                w[1], w[2] = min(w[1], lo), max(w[2], hi)
+                break
+        else:
+            for w in same:  # do not show a sentence twice
+                if w[1] <= lo <= w[2]:
+                    lo = w[2] + 1
+                if w[1] <= hi <= w[2]:
+                    hi = w[1] - 1
+            windows.append([s.chunk.article_id, lo, hi, s.score, s.chunk])
+    passages = []
+    for article_id, lo, hi, score, chunk in windows:
+        group = by_article[article_id][lo:hi + 1]
+        text = group[0].text
+        for prev, cur in zip(group, group[1:]):
+            text += _gap(prev, cur) + cur.text
+        passages.append(Passage(n=len(passages) + 1, chunk=chunk, text=text, start=group[0].start, end=group[-1].end,
+                                sentences=[(x.start, x.end) for x in group], score=round(score, 4)))
+    return passages
+
+
+def _gap(prev: _Sentence, cur: _Sentence) -> str | None:
+    """The text between two sentences of an article when it is only spacing (they follow each other), else None."""
+    if cur.start < prev.end:
+        return None
+    for chunk in (prev.chunk, cur.chunk):
+        if chunk.start <= prev.end and cur.start <= chunk.end:
+            gap = chunk.text[prev.end - chunk.start:cur.start - chunk.start]
+            return gap if not gap.strip() else None
+    return None

@@ -58,8 +58,9 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(200.0, gt=0, description="Files larger than this are refused")
 
     # retrieval
-    top_k: int = Field(5, ge=1)
-    context_passages: int = Field(4, ge=1, description="Passages the model reads for an answer")
+    candidates: int = Field(24, ge=1, description="Candidate chunks whose sentences are ranked for each question")
+    context_passages: int = Field(5, ge=1, description="Passages the model reads for an answer")
+    answer_tokens: int = Field(120, ge=16, description="Most tokens the model may write for an answer")
     translate_queries: bool = Field(
         True, description="Also search with the question translated into the store's other languages")
 
@@ -73,7 +74,12 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_api_key: str | None = None
     openai_model: str = "gpt-4o-mini"
+    openai_response_format: Literal["json_schema", "json_object", "none"] = Field(
+        "json_schema", description="How the hosted endpoint is asked for JSON: json_schema (OpenAI, vLLM), "
+        "json_object with the schema beside it (llama.cpp's server), none")
     request_timeout: float = 120.0
+    verify_answers: bool = Field(True, description="Ask the model whether the evidence answers the question "
+                                 "before answering (one short extra call)")
 
 
 @lru_cache(maxsize=1)

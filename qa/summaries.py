@@ -34,8 +34,11 @@ from pydantic import BaseModel, Field
 
 from qa import prompts
 from qa.articles import Article
-from qa.citations import cited_numbers, fold, strip_citations, unsupported_facts
+from qa.citations import cited_numbers, strip_citations
+from qa.grounding import unsupported_facts, without_instructions
+from qa.language import fold, written_in
 from qa.numbers import localize_numbers
+from qa.sentences import GLUED_SENTENCE, sentences
 from qa.settings import Settings
 from qa.store import Store, StoreError
 
@@ -140,7 +143,7 @@ def check_style(style: str) -> str:
 def article_language(article: Article) -> str:
     if article.lang:
         return article.lang
-    from qa.cleaning import detect_language
+    from qa.language import detect_language
 
     return detect_language(f"{article.title}\n{article.text}") or "en"
 
@@ -156,34 +159,11 @@ def prompt_fingerprint() -> str:
 
 # ---------------------------------------------------------------- text helpers
 
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”»)]))\s+(?=[\"“«(]?[A-ZÀ-ÖØ-Þ0-9])|\n+")
 _BULLET = re.compile(r"^\s*(?:[-*•–—]|\d{1,2}[.)])\s+")
 _LABEL = re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?(?:r[ée]sum[ée]|summary|abstract|key points|points cl[ée]s|digest|"
                     r"synth[èe]se|voici[^:\n]{0,80}|here is[^:\n]{0,80}|here are[^:\n]{0,80})(?:\*\*)?\s*:?\s*(?:\*\*)?\s*$",
                     re.IGNORECASE)
-# "…jeudi.Le gouvernement…": a sentence end glued to the next one (copied from scraped text)
-_GLUED_SENTENCE = re.compile(r"(?<=[a-zà-ÿA-Z0-9%)»”\"])([.!?])(?=[«“\"]?[A-ZÀ-ÖØ-Þ][a-zà-ÿ])")
 _INLINE_LABEL = re.compile(r"^\s*(?:\*\*)?(?:r[ée]sum[ée]|summary|abstract)(?:\*\*)?\s*:\s*", re.IGNORECASE)
-
-
-_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:[A-Z]|MM?|Mme|Mlle|Mr|Mrs|Ms|Dr|Pr|Me|Mgr|St|Ste|Jr|Sr|No|art|av|env|cf|etc|vs)\.$")
-
-
-def sentences(text: str) -> list[str]:
-    """Split text into sentences (a full stop followed by a capital, or a line break); "M. Dupont",
-    "Dr. Smith" and initials do not end a sentence."""
-    out: list[str] = []
-    glue = False
-    for piece in _SENTENCE_END.split(text):
-        piece = (piece or "").strip()
-        if not piece:
-            continue
-        if glue and out:
-            out[-1] += " " + piece
-        else:
-            out.append(piece)
-        glue = bool(_ABBREVIATION.search(piece))
-    return out
 
 
 def _strip_quotes(text: str) -> str:
@@ -201,7 +181,7 @@ def _strip_quotes(text: str) -> str:
 def clean_output(raw: str, style: str) -> list[str]:
     """The model's text as a list of units (sentences, or bullets for ``bullets``), labels and
     introductions removed."""
-    raw = _GLUED_SENTENCE.sub(r"\1 ", raw)
+    raw = GLUED_SENTENCE.sub(r"\1 ", raw)
     lines = [line.strip() for line in raw.replace("\r", "").split("\n")]
     lines = [line.replace("**", "").strip() for line in lines if line and not _LABEL.match(line)]
     if lines:
@@ -269,18 +249,6 @@ def check_units(units: list[str], evidence: Evidence, *, same_language: bool) ->
         else:
             kept.append(unit)
     return kept, removed
-
-
-def _written_in(text: str, language: str) -> bool:
-    """False only when the text is clearly in another language (character n-gram model, among the
-    languages it can tell apart: a few points of log-probability are not enough to reject)."""
-    from qa.answers import _QUESTION_LANGUAGES, _language_identifier
-
-    if language not in _QUESTION_LANGUAGES or len(re.findall(r"\w+", text)) < 6:
-        return True
-    ranking = dict(_language_identifier().rank(text))
-    top = max(ranking, key=ranking.get)
-    return top == language or ranking[top] - ranking.get(language, -1e9) < 20
 
 
 def _filler(unit: str, title: str | None) -> bool:
@@ -432,6 +400,7 @@ class Summarizer:
         language = language_code(language) or lang
         n_ctx = self.settings.n_ctx
         max_tokens = _MAX_TOKENS[style]
+        text = without_instructions(text)  # a sentence addressed to a model is not part of the article's story
         prompt_text = localize_numbers(text, lang, language)  # "2 763" read as "2,763" for an English summary
         article = self.article_block(title, prompt_text, date)
         instruction = self._instruction(style, language)
@@ -481,7 +450,7 @@ class Summarizer:
                 language: str, title: str | None) -> tuple[list[str], list[str]]:
         """Clean, check the language and the facts: the units to keep and the facts removed."""
         units = [u for u in clean_output(raw, style) if not _filler(u, title)]
-        if units and not _written_in(" ".join(units), language):
+        if units and not written_in(" ".join(units), language):
             return [], []
         kept, removed = check_units(units, evidence, same_language=same_language)
         if style == "abstract" and kept:
@@ -585,7 +554,7 @@ def summarize_text(text: str, llm, settings: Settings, style: str = DEFAULT_STYL
                    title: str | None = None, lang: str | None = None) -> Summary:
     """The summary of a text that is not in a store (no cache)."""
     if lang is None:
-        from qa.cleaning import detect_language
+        from qa.language import detect_language
 
         lang = detect_language(text) or "en"
     from qa.llm import model_id
@@ -662,7 +631,7 @@ def digest(store: Store, llm, settings: Settings, article_ids: Iterable[str], la
                 re.sub(r"\[\d+\]", " ", text), same_language=all(langs_by_n[m] == language for m in cited))
             if missing:
                 removed += [m for m in missing if m not in removed]
-            elif _written_in(re.sub(r"\[\d+\]", " ", text), language):
+            elif written_in(re.sub(r"\[\d+\]", " ", text), language):
                 kept.append(text)
         return kept[:6], removed
 

@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 
 from qa import Assistant, Filters
-from qa.answers import question_language
+from qa.language import question_language
 from qa.bundled import assemble
 from tests.conftest import ROOT, SAMPLES, SEED, corpus_records, run_cli, write_jsonl
 

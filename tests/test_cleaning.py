@@ -1,4 +1,5 @@
-from qa.cleaning import clean_text, detect_language, normalize_date
+from qa.cleaning import clean_text, normalize_date
+from qa.language import detect_language
 from tests.conftest import SEED
 
 

@@ -16,7 +16,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from qa.answers import _language_identifier
+from qa.language import language_ranking
 from qa.llm import model_id
 from qa.store import StoreError
 from qa.summaries import (
@@ -28,8 +28,8 @@ from qa.summaries import (
     check_units,
     clean_output,
     language_code,
-    sentences,
 )
+from qa.sentences import sentences
 
 SMALL = "qwen2.5-0.5b"
 
@@ -44,7 +44,7 @@ def sample(article_id: str) -> dict:
 
 def detected(text: str) -> str:
     """The language of a text of a sentence or more (character n-grams, the assistant's languages)."""
-    ranking = dict(_language_identifier().rank(text))
+    ranking = language_ranking(text)
     return max(ranking, key=ranking.get)
 
 

@@ -1,0 +1,96 @@
+"""Evidence ranking: how often the evidence is among the first k passages the model reads, by kind of
+question, for the chunk ranking alone and for the sentence ranking with several weightings.
+
+    python bench/evidence_rank.py --store DIR data/eval/questions.jsonl data/eval/hard.jsonl
+
+The question translations (one model call each) are kept in bench/results/translations.json, so a
+second run costs no model call. Results go to bench/results/evidence_rank.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from qa import Assistant  # noqa: E402
+from qa.evaluation import load_evalset  # noqa: E402
+from qa.language import question_language  # noqa: E402
+from qa.metrics import evidence_hit  # noqa: E402
+from qa.retrieval import SENTENCE_WEIGHTS, evidence_passages  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--store", required=True)
+    parser.add_argument("--no-translation", action="store_true")
+    parser.add_argument("--grid", action="store_true", help="try several weightings")
+    parser.add_argument("evalsets", nargs="+")
+    args = parser.parse_args()
+    assistant = Assistant(store_dir=Path(args.store))
+    cache_path = RESULTS / "translations.json"
+    cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
+    rows = [r for path in args.evalsets for r in load_evalset(path) if r["answer"] is not None and r["evidence"]]
+    prepared, search_ms, rank_ms = [], [], []
+    for row in rows:
+        language = question_language(row["question"], assistant.preferred_languages())
+        if args.no_translation:
+            translations = []
+        else:
+            if row["question"] not in cache:
+                cache[row["question"]] = assistant.translate(row["question"], language)
+            translations = cache[row["question"]]
+        started = time.perf_counter()
+        chunks = assistant.search(row["question"], translations=translations)
+        search_ms.append(1000 * (time.perf_counter() - started))
+        prepared.append((row, chunks, translations))
+    if not args.no_translation:
+        cache_path.write_text(json.dumps(cache, ensure_ascii=False, indent=0))
+
+    def score(weights: dict | None, label: str) -> dict:
+        by_kind: dict[str, list[int | None]] = {}
+        for row, chunks, translations in prepared:
+            if weights is None:
+                texts = [c.text for c in chunks]
+            else:
+                started = time.perf_counter()
+                texts = [p.text for p in evidence_passages(row["question"], chunks, assistant.embedder, k=10,
+                                                           translations=translations, weights=weights)]
+                rank_ms.append(1000 * (time.perf_counter() - started))
+            rank = next((i for i, t in enumerate(texts) if evidence_hit(t, row["evidence"])), None)
+            by_kind.setdefault(row["kind"], []).append(rank)
+        out = {"label": label, "weights": weights}
+        everything = [r for ranks in by_kind.values() for r in ranks]
+        for name, ranks in [("all", everything), *sorted(by_kind.items())]:
+            out[name] = {f"@{k}": round(sum(r is not None and r < k for r in ranks) / len(ranks), 3) for k in (1, 3, 5, 10)}
+            out[name]["n"] = len(ranks)
+        print(f"{label:<40} " + "  ".join(f"{n} {v['@5']:.3f}" for n, v in out.items() if n not in ("label", "weights")))
+        return out
+
+    results = [score(None, "chunks (hybrid ranking)")]
+    grid = [SENTENCE_WEIGHTS]
+    if args.grid:
+        for chunk_rank in (0.0, 0.1, 0.25, 0.5):
+            for keywords in (0.0, 0.02, 0.04, 0.08):
+                for title in (0.0, 0.25, 0.5):
+                    grid.append({"similarity": 1.0, "keywords": keywords, "chunk_rank": chunk_rank, "title": title})
+    for weights in grid:
+        results.append(score(weights, "sentences " + ",".join(f"{k[:2]}={v}" for k, v in weights.items())))
+    report = {"store": str(args.store), "evalsets": args.evalsets, "translation": not args.no_translation,
+              "questions": len(rows), "search_ms_median": round(statistics.median(search_ms), 1),
+              "sentence_rank_ms_median": round(statistics.median(rank_ms), 1) if rank_ms else None,
+              "results": results}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "evidence_rank.json").write_text(json.dumps(report, indent=1) + "\n")
+    print(f"search {report['search_ms_median']} ms, sentence ranking {report['sentence_rank_ms_median']} ms (median)")
+
+
+if __name__ == "__main__":
+    main()
