@@ -102,13 +102,14 @@ def format_passages(passages: list[Passage], language: str | None = None) -> str
     return "\n\n".join(blocks)
 
 
-def answer_schema(sentences: int) -> dict:
-    """The JSON the model must write: the numbers of the evidence sentences (none: not found), then the answer."""
+def answer_schema(sentences: int, allowed: list[int] | None = None) -> dict:
+    """The JSON the model must write: the numbers of the evidence sentences (none: not found), then the
+    answer. ``allowed``: the sentence numbers it may name (default: all)."""
+    numbers = list(allowed) if allowed is not None else list(range(1, sentences + 1))
     return {
         "type": "object",
         "properties": {
-            "sentences": {"type": "array", "items": {"type": "integer", "enum": list(range(1, sentences + 1))},
-                          "maxItems": 2},
+            "sentences": {"type": "array", "items": {"type": "integer", "enum": numbers}, "maxItems": 2},
             "answer": {"type": "string"},
         },
         "required": ["sentences", "answer"],
@@ -213,10 +214,11 @@ def check(question: str, reply: Reply, passages: list[Passage], language: str, *
 
 
 def finalize(question: str, checked: Checked, passages: list[Passage], language: str, *,
-             standalone: str | None = None, verified: float | None = None) -> Answer:
+             standalone: str | None = None, verified: float | None = None,
+             threshold: float = VERIFY_THRESHOLD) -> Answer:
     """The :class:`Answer`: the checked text with its citations and the evidence sentences as sources, or a
     refusal when the model refused, the check failed or the verification said no."""
-    if not checked.chosen or (verified is not None and verified < VERIFY_THRESHOLD):
+    if not checked.chosen or (verified is not None and verified < threshold):
         return Answer(question=question, answer=refusal(language), language=language, refused=True,
                       standalone_question=standalone, unsupported=checked.unsupported, verified=verified)
     by_n = {p.n: p for p in passages}

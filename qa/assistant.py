@@ -16,6 +16,7 @@ from qa import prompts
 from qa.answers import (Answer, Checked, answer_schema, check, finalize, format_history, number_sentences,
                         parse_reply, prompt_inputs, streamed_answer, verification_inputs)
 from qa.embeddings import embedder_name, get_embedder
+from qa.grounding import is_refusal
 from qa.ingestion import IngestReport, ProgressCallback, ingest_paths
 from qa.language import question_language
 from qa.retrieval import Filters, Passage, evidence_passages, hybrid_search
@@ -161,22 +162,41 @@ class Assistant:
         return prompts.chat("answer_system", "answer_user").invoke(
             prompt_inputs(asked.standalone, asked.passages, asked.language)).to_messages()
 
-    def _answer_model(self, asked: Asked):
+    def _answer_model(self, asked: Asked, allowed: list[int] | None = None):
         from qa.llm import structured
 
-        schema = answer_schema(len(number_sentences(asked.passages)))
+        schema = answer_schema(len(number_sentences(asked.passages)), allowed)
         return structured(self.llm, schema, self.settings).bind(max_tokens=self.settings.answer_tokens)
 
-    def _generate(self, asked: Asked) -> Asked:
-        if asked.passages:
-            asked.raw = str(self._answer_model(asked).invoke(self._answer_messages(asked)).content)
-        return self._check(asked)
+    def _generate(self, asked: Asked, first: str | None = None) -> Asked:
+        """Ask the model, check its reply; when the check or the verification rejects the evidence it
+        named, ask again (``answer_attempts``) with those sentences ruled out by the schema. The prompt is
+        the same, so llama.cpp reuses it whole: a second attempt costs only the reply and its check."""
+        if not asked.passages:
+            return asked
+        allowed = [s.number for s in number_sentences(asked.passages)]
+        messages = self._answer_messages(asked)
+        rejected: list[str] = []
+        for attempt in range(self.settings.answer_attempts):
+            if attempt == 0 and first is not None:
+                asked.raw = first
+            else:
+                asked.raw = str(self._answer_model(asked, allowed).invoke(messages).content)
+            self._check(asked)
+            reply = parse_reply(asked.raw)
+            if asked.checked.chosen and (asked.verified is None or asked.verified >= self.settings.verify_threshold):
+                return asked
+            rejected += [fact for fact in asked.checked.unsupported if fact not in rejected]
+            allowed = [n for n in allowed if n not in reply.sentences]
+            if not reply.sentences or is_refusal(reply.answer) or not allowed:
+                break  # the model's own refusal, or nothing left to choose from
+        asked.checked.unsupported = rejected
+        return asked
 
     def _check(self, asked: Asked) -> Asked:
         """The fact check of the reply, then the model's probability that the evidence answers the question."""
-        if asked.raw:
-            asked.checked = check(asked.question, parse_reply(asked.raw), asked.passages, asked.language,
-                                  standalone=asked.standalone if asked.standalone != asked.question else None)
+        asked.checked = check(asked.question, parse_reply(asked.raw), asked.passages, asked.language,
+                              standalone=asked.standalone if asked.standalone != asked.question else None)
         inputs = verification_inputs(asked.standalone, asked.checked, asked.passages, asked.language)
         if inputs is not None and self.settings.verify_answers:
             from qa.llm import yes_probability
@@ -187,7 +207,8 @@ class Assistant:
 
     def _finish(self, asked: Asked) -> Answer:
         answer = finalize(asked.question, asked.checked, asked.passages, asked.language, verified=asked.verified,
-                          standalone=asked.standalone if asked.standalone != asked.question else None)
+                          standalone=asked.standalone if asked.standalone != asked.question else None,
+                          threshold=self.settings.verify_threshold)
         answer.seconds = round(time.perf_counter() - asked.started, 3)
         return answer
 
@@ -198,7 +219,7 @@ class Assistant:
         Input: a question string or ``{"question": str, "history": [(q, a), ...], "filters": Filters}``.
         Output: :class:`Answer`.
         """
-        return (RunnableLambda(self._prepare) | RunnableLambda(self._generate)
+        return (RunnableLambda(self._prepare) | RunnableLambda(lambda asked: self._generate(asked))
                 | RunnableLambda(self._finish)).with_config(run_name="newsdesk_qa")
 
     def ask(self, question: str, history: History | None = None, filters: Filters | None = None) -> Answer:
@@ -218,7 +239,7 @@ class Assistant:
 
         with model_errors(self.settings):
             asked = self._prepare(Asked(question=question, history=history or [], filters=filters))
-            if asked.passages:
+            if asked.passages:  # the first attempt is streamed; another one (see _generate) is not
                 raw, shown = [], ""
                 for chunk in self._answer_model(asked).stream(self._answer_messages(asked)):
                     raw.append(str(chunk.content))
@@ -226,8 +247,7 @@ class Assistant:
                     if len(text) > len(shown) and not "NOT_FOUND".startswith(text.strip()[:9] or "-"):
                         yield text[len(shown):]
                         shown = text
-                asked.raw = "".join(raw)
-            self._check(asked)
+                self._generate(asked, first="".join(raw))
         yield self._finish(asked)
 
     # ------------------------------------------------------------ summaries (qa/summaries.py)

@@ -87,6 +87,7 @@ def evaluate_answers(rows: list[dict], assistant, *, show_progress: bool = True)
                         (not answer.refused and any(answer_matches(answer.answer, e)
                                                     for e in [expected, *row.get("accept", [])]))),
             "verified": answer.verified, "sources": [s.article_id for s in answer.sources],
+            "quotes": [s.quote for s in answer.sources], "unsupported": answer.unsupported,
             "cited_evidence": (expected is not None and not answer.refused
                                and citation_accuracy([s.quote for s in answer.sources], row["evidence"])),
             "language_ok": answer.language == language,

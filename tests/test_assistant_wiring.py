@@ -37,8 +37,9 @@ class Scripted(BaseChatModel):
     """Replies by task: the translation, the JSON answer (``answers`` in turn), the verification (``verdict``)."""
 
     answers: list[str] = []
-    verdict: str = "yes"
+    verdict: str | list[str] = "yes"
     calls: list[str] = []
+    formats: list = []
 
     @property
     def _llm_type(self) -> str:
@@ -50,10 +51,11 @@ class Scripted(BaseChatModel):
         if last.startswith("Translate"):
             return "Quel budget le conseil municipal de Villebourg a-t-il adopté ?"
         if last.startswith("Check an answer"):
-            return self.verdict
+            return self.verdict if isinstance(self.verdict, str) else self.verdict.pop(0)
         return self.answers.pop(0) if self.answers else '{"sentences": [], "answer": "NOT_FOUND"}'
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        self.formats.append(kwargs.get("response_format"))
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self._reply(messages)))])
 
     def _stream(self, messages, stop=None, run_manager=None, **kwargs):
@@ -73,9 +75,9 @@ def store_dir(tmp_path_factory):
     return folder / "store"
 
 
-def scripted(store_dir, *answers: str, verdict: str = "yes", **settings) -> tuple[Assistant, Scripted]:
+def scripted(store_dir, *answers: str, verdict: str | list[str] = "yes", **settings) -> tuple[Assistant, Scripted]:
     assistant = Assistant(store_dir=store_dir, **settings)
-    model = Scripted(answers=list(answers), verdict=verdict, calls=[])
+    model = Scripted(answers=list(answers), verdict=verdict, calls=[], formats=[])
     assistant.__dict__["llm"] = model
     return assistant, model
 
@@ -186,3 +188,21 @@ def test_retrieve_returns_article_text_best_first(store_dir):
     assert [p.n for p in passages] == list(range(1, len(passages) + 1))
     for p in passages:
         assert assistant.store.get_article(p.article_id).text[p.start:p.end] == p.text
+
+
+def test_a_rejected_answer_is_asked_again_without_its_sentence(store_dir):
+    question = "Qui a annoncé le budget de Villebourg ?"
+    probe, _ = scripted(store_dir)
+    wrong = numbered(probe, question, "Marc Petit")
+    right = numbered(probe, question, "Claire Dumont")
+    assistant, model = scripted(store_dir, reply(wrong.number, "Marc Petit"), reply(right.number, "Claire Dumont"),
+                                verdict=["no", "yes"])
+    answer = assistant.ask(question)
+    assert answer.answer == f"Claire Dumont [{right.passage}]" and answer.verified == 1.0
+    first, second = [f for f in model.formats if f]
+    allowed = second["json_schema"]["schema"]["properties"]["sentences"]["items"]["enum"]
+    assert wrong.number in first["json_schema"]["schema"]["properties"]["sentences"]["items"]["enum"]
+    assert wrong.number not in allowed and right.number in allowed
+    one, _ = scripted(store_dir, reply(wrong.number, "Marc Petit"), reply(right.number, "Claire Dumont"),
+                      verdict=["no", "yes"], answer_attempts=1)
+    assert one.ask(question).refused  # one attempt only: the rejected answer is a refusal

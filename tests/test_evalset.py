@@ -113,3 +113,69 @@ def test_spread_sample_keeps_every_kind(questions):
     assert [questions.index(r) for r in sample] == sorted(questions.index(r) for r in sample)
     assert {r["kind"] for r in sample} == {r["kind"] for r in questions}
     assert spread_sample(questions, None) is questions and spread_sample(questions, 10_000) is questions
+
+
+# ---------------------------------------------------------------- the hard split
+
+HARD_KINDS = {"fact", "cross-lingual", "two-sentence", "role", "near-miss"}
+
+
+@pytest.fixture(scope="module")
+def hard() -> list[dict]:
+    lines = (EVAL / "hard.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _runs(text: str, n: int = 4) -> set[tuple[str, ...]]:
+    import re
+
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def test_hard_split_composition_and_schema(hard, questions):
+    kinds = Counter(q["kind"] for q in hard)
+    assert len(hard) >= 150 and kinds["near-miss"] >= 30 and kinds["role"] >= 20
+    assert kinds["cross-lingual"] >= 30 and kinds["two-sentence"] >= 15
+    assert Counter(q["lang"] for q in hard) == {"fr": 80, "en": 80}
+    assert len({q["id"] for q in hard}) == len(hard)
+    used = {q["article_id"] for q in questions}
+    for q in hard:
+        assert q["kind"] in HARD_KINDS and q["lang"] in {"fr", "en"}, q["id"]
+        if q["kind"] == "near-miss":
+            assert q["answer"] is None and q["evidence"] == [] and q["article_id"] is None, q["id"]
+            assert q["topic_article_id"] and q["topic_article_id"] not in used, q["id"]
+            continue
+        assert q["article_id"] not in used, q["id"]  # articles nobody tuned on
+        assert any(q["answer"].lower() in e.lower() for e in q["evidence"]), q["id"]
+        assert answer_matches(" ".join(q["evidence"]), q["answer"]), q["id"]
+        if q["kind"] == "two-sentence":
+            assert len(q["evidence"]) == 2, q["id"]
+
+
+def test_hard_questions_are_paraphrased(hard):
+    """No run of 4 words shared between a question and its evidence."""
+    for q in hard:
+        for evidence in q["evidence"]:
+            assert not _runs(q["question"]) & _runs(evidence), q["id"]
+
+
+def test_hard_evidence_is_verbatim_in_the_cleaned_corpus(hard):
+    if not CORPUS.is_dir():
+        pytest.skip(f"corpus folder {CORPUS} not available")
+    from qa.cleaning import clean_text
+
+    wanted = {q["article_id"] for q in hard if q["article_id"]} | {q.get("topic_article_id") for q in hard} - {None}
+    texts: dict[str, str] = {}
+    for name, limit in (("orangesum", ORANGESUM_LINES), ("bbc", None)):
+        with gzip.open(CORPUS / name / "articles.jsonl.gz", "rt", encoding="utf-8") as handle:
+            for number, line in enumerate(handle):
+                if limit is not None and number >= limit:
+                    break
+                record = json.loads(line)
+                if record["id"] in wanted:
+                    texts[record["id"]] = record["text"]
+    assert wanted <= set(texts)
+    for q in hard:
+        for evidence in q["evidence"]:
+            assert evidence in texts[q["article_id"]] and evidence in clean_text(texts[q["article_id"]]), q["id"]
