@@ -22,7 +22,7 @@ import re
 from pydantic import BaseModel, Field
 
 from qa.citations import CITATION
-from qa.grounding import NOT_FOUND, is_refusal, unsupported_facts
+from qa.grounding import NOT_FOUND, is_refusal, off_target, unsupported_facts
 from qa.language import fold
 from qa.numbers import localize_numbers
 from qa.prompts import language_name, refusal
@@ -30,7 +30,7 @@ from qa.retrieval import Passage
 
 # below this probability of "yes" from the verification question, the answer is refused (tuned on
 # data/eval/questions.jsonl: see docs/benchmarks.md)
-VERIFY_THRESHOLD = 0.5
+VERIFY_THRESHOLD = 0.6
 
 
 class Source(BaseModel):
@@ -201,6 +201,9 @@ def check(question: str, reply: Reply, passages: list[Passage], language: str, *
         words = set(fold(text).split())
         chosen = [max(numbered, key=lambda s: len(words & set(fold(s.text).split())))]
     context = question + " " + (standalone or "")
+    reason = off_target(text, standalone or question, language)
+    if reason:
+        return Checked(text=text, unsupported=[reason])
     missing = _unsupported(text, chosen, passages, context, language)
     if missing:
         by_n = {p.n: p for p in passages}
@@ -255,14 +258,14 @@ def _unsupported(text: str, chosen: list[Numbered], passages: list[Passage], con
 
 
 def verification_inputs(question: str, checked: Checked, passages: list[Passage], language: str) -> dict | None:
-    """What the yes/no verification reads: the question, the evidence sentences (with their article's
-    title) and the proposed answer; None when there is nothing to verify."""
+    """What the yes/no verification reads: the question and the evidence sentences, nothing else (asked
+    with the proposed answer and the article's title, the 1.5B model's "yes" did not tell right answers
+    from wrong ones: see docs/benchmarks.md); None when there is nothing to verify."""
     if not checked.chosen:
         return None
     by_n = {p.n: p for p in passages}
-    title = by_n[checked.chosen[0].passage].chunk.title
     evidence = " ".join(localize_numbers(s.text, by_n[s.passage].chunk.lang, language) for s in checked.chosen)
-    return {"question": question, "title": title or "", "evidence": evidence, "answer": checked.text}
+    return {"question": question, "evidence": evidence}
 
 
 def yes_probability(top_logprobs: list[dict]) -> float:

@@ -73,6 +73,16 @@ class Assistant:
 
         return get_chat_model(self.settings)
 
+    @cached_property
+    def side_llm(self):
+        """The model for short side calls (translation, verification): locally a second small llama.cpp
+        context on the same weights, so that the answer prompt's system prompt stays cached."""
+        from qa.llm import LocalChatModel, get_chat_model
+
+        if isinstance(self.llm, LocalChatModel):
+            return get_chat_model(self.settings, slot="side", n_ctx=1024)
+        return self.llm
+
     # ------------------------------------------------------------ articles
     def ingest(self, paths: Iterable[str | Path], on_progress: ProgressCallback | None = None) -> IngestReport:
         return ingest_paths(paths, self.store, self.embedder, self.settings, on_progress=on_progress)
@@ -123,7 +133,7 @@ class Assistant:
         return list(self._translated[key])
 
     def _translate_into(self, question: str, others: list[str]) -> list[str]:
-        chain = prompts.chat("answer_system", "translate_query") | self.llm.bind(max_tokens=96) | StrOutputParser()
+        chain = prompts.template("translate_query") | self.side_llm.bind(max_tokens=96) | StrOutputParser()
         out = []
         for lang in others:
             text = chain.invoke({"question": question, "language": prompts.language_name(lang)}).strip()
@@ -201,8 +211,8 @@ class Assistant:
         if inputs is not None and self.settings.verify_answers:
             from qa.llm import yes_probability
 
-            messages = prompts.chat("answer_system", "verify_answer").invoke(inputs).to_messages()
-            asked.verified = round(yes_probability(self.llm, messages), 4)
+            messages = prompts.template("verify_answer").invoke(inputs).to_messages()
+            asked.verified = round(yes_probability(self.side_llm, messages), 4)
         return asked
 
     def _finish(self, asked: Asked) -> Answer:

@@ -206,6 +206,8 @@ def without_instructions(text: str) -> str:
         if is_instruction(text[start:end]):
             out.append(text[cursor:start])
             cursor = end
+            while cursor < len(text) and text[cursor] in " \t":  # the space after it goes with it
+                cursor += 1
     return "".join(out) + text[cursor:] if out else text
 
 
@@ -217,3 +219,63 @@ def quoted(quote: str, text: str) -> bool:
     """Whether ``quote`` is copied from ``text`` (case, accents, quotes and spacing aside)."""
     quote = _squash(quote)
     return bool(quote) and quote in _squash(text)
+
+
+# ---------------------------------------------------------------- does the answer answer?
+
+NUMBER_WORDS = {
+    # French, English, German, Spanish, Italian: enough to accept "7" for "sept" and "seven"
+    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9,
+    "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16, "vingt": 20,
+    "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60, "cent": 100, "mille": 1000,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "hundred": 100, "thousand": 1000, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6,
+    "sieben": 7, "acht": 8, "zehn": 10, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7,
+    "ocho": 8, "diez": 10, "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sette": 7, "otto": 8, "dieci": 10,
+    "premier": 1, "première": 1, "first": 1, "second": 2, "deuxième": 2, "third": 3, "troisième": 3,
+    "dizaine": 10, "douzaine": 12, "quinzaine": 15, "vingtaine": 20, "trentaine": 30, "centaine": 100,
+    "millier": 1000, "milliers": 1000, "centaines": 100, "dizaines": 10, "dozen": 12,
+}
+
+# questions that ask for a figure, a date or an age: their answer holds a number
+_ASKS_NUMBER = re.compile(
+    r"\b(?:combien|how (?:many|much|old|long|far|tall|big)|what (?:amount|percentage|share|proportion|sum|age|price|"
+    r"score|fine|salary|year|figure|number)|which year|in what year|en quelle annee|quel(?:le)?s? (?:montant|pourcentage|"
+    r"somme|age|prix|score|amende|nombre|proportion|taux|chiffre|annee|salaire)|a quel (?:age|prix|montant|score))\b")
+
+
+def asks_for_number(question: str) -> bool:
+    """Whether the question asks for a figure ("combien", "how many", "what amount", "quel âge", "which year")."""
+    return bool(_ASKS_NUMBER.search(fold(question)))
+
+
+def holds_number(text: str) -> bool:
+    """Digits, or a number written in words ("sept", "seven", "une dizaine")."""
+    return bool(re.search(r"\d", text)) or any(w in NUMBER_WORDS for w in re.findall(r"\w+", fold(text)))
+
+
+def echoes_question(answer: str, question: str) -> bool:
+    """Whether the answer only repeats what the question names: every name in it is one the question
+    names (every word of it) and every number one the question gives. "Who interviewed Jens
+    Stoltenberg?" answered "Jens Stoltenberg" says nothing: the model took the subject for the answer."""
+    answer = CITATION.sub(" ", answer)
+    names, numbers = names_in(answer), _plain_numbers(answer)
+    if not names and not numbers:
+        return False
+    asked = set(re.findall(r"\w+", fold(question)))
+    return all(set(re.findall(r"\w+", fold(n))) <= asked for n in names) and numbers <= numbers_in(question)
+
+
+def off_target(answer: str, question: str, language: str) -> str | None:
+    """Why the answer does not answer the question, or None: it echoes the question, it lacks the number
+    the question asks for, or it is written in another language than the question's."""
+    from qa.language import written_in
+
+    if echoes_question(answer, question):
+        return "echo of the question"
+    if asks_for_number(question) and not holds_number(answer):
+        return "no number"
+    if not written_in(answer, language):
+        return "another language"
+    return None

@@ -29,8 +29,11 @@ class ModelUnavailableError(RuntimeError):
     """The configured model cannot be used; the message says what to do."""
 
 
-@lru_cache(maxsize=2)
-def _load_llama(path: str, n_ctx: int, threads: int):
+@lru_cache(maxsize=4)
+def _load_llama(path: str, n_ctx: int, threads: int, slot: str = "main"):
+    """One llama.cpp context per (model, size, slot). The weights are memory-mapped, so a second slot
+    costs only its KV cache: short side calls (translation, verification) then do not evict the answer
+    prompt's cached system prompt."""
     from llama_cpp import Llama
 
     if not Path(path).exists():
@@ -49,6 +52,7 @@ class LocalChatModel(BaseChatModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     model_path: str
+    slot: str = "main"
     n_ctx: int = 4096
     threads: int = 2
     temperature: float = 0.0
@@ -66,7 +70,7 @@ class LocalChatModel(BaseChatModel):
 
     def _model(self):
         if self._llama is None:
-            self._llama, self._lock = _load_llama(self.model_path, self.n_ctx, self.threads)
+            self._llama, self._lock = _load_llama(self.model_path, self.n_ctx, self.threads, self.slot)
         return self._llama
 
     def _request(self, messages: list[BaseMessage], stop: list[str] | None, **kwargs) -> dict:
@@ -191,8 +195,9 @@ def model_id(settings: Settings) -> str:
     return f"gguf:{BUNDLED[settings.bundled_model].filename}"
 
 
-def get_chat_model(settings: Settings, **overrides) -> BaseChatModel:
-    """The configured chat model. ``overrides`` (temperature, max_tokens) apply to this instance only."""
+def get_chat_model(settings: Settings, *, slot: str = "main", **overrides) -> BaseChatModel:
+    """The configured chat model. ``overrides`` (temperature, max_tokens, n_ctx) apply to this instance only;
+    ``slot`` names the local model's llama.cpp context (``side``: a small second one for short calls)."""
     temperature = overrides.get("temperature", settings.temperature)
     max_tokens = overrides.get("max_tokens", settings.max_tokens)
     if settings.llm == "openai":
@@ -201,8 +206,8 @@ def get_chat_model(settings: Settings, **overrides) -> BaseChatModel:
         return ChatOpenAI(model=settings.openai_model, base_url=settings.openai_base_url,
                           api_key=settings.openai_api_key or "not-needed", temperature=temperature,
                           max_tokens=max_tokens, timeout=settings.request_timeout, max_retries=1, seed=0)
-    return LocalChatModel(model_path=str(model_path(settings)), n_ctx=settings.n_ctx, threads=settings.threads,
-                          temperature=temperature, max_tokens=max_tokens)
+    return LocalChatModel(model_path=str(model_path(settings)), n_ctx=overrides.get("n_ctx", settings.n_ctx),
+                          threads=settings.threads, temperature=temperature, max_tokens=max_tokens, slot=slot)
 
 
 def structured(llm: BaseChatModel, schema: dict, settings: Settings) -> BaseChatModel:

@@ -82,7 +82,7 @@ class Settings(BaseSettings):
                                  "before answering (one short extra call)")
     answer_attempts: int = Field(2, ge=1, le=4, description="When the check or the verification rejects an "
                                  "answer's evidence, ask again with those sentences ruled out, up to this many times")
-    verify_threshold: float = Field(0.5, ge=0, le=1, description="Below this probability of 'yes' from the "
+    verify_threshold: float = Field(0.6, ge=0, le=1, description="Below this probability of 'yes' from the "
                                     "verification, the answer is refused")
 
 

@@ -35,7 +35,7 @@ from pydantic import BaseModel, Field
 from qa import prompts
 from qa.articles import Article
 from qa.citations import cited_numbers, strip_citations
-from qa.grounding import unsupported_facts, without_instructions
+from qa.grounding import NUMBER_WORDS, unsupported_facts, without_instructions
 from qa.language import fold, written_in
 from qa.numbers import localize_numbers
 from qa.sentences import GLUED_SENTENCE, sentences
@@ -208,20 +208,6 @@ def join_units(units: list[str], style: str) -> str:
 
 # ---------------------------------------------------------------- fact check
 
-_NUMBER_WORDS = {
-    # French, English, German, Spanish, Italian: enough to accept "7" for "sept" and "seven"
-    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9,
-    "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16, "vingt": 20,
-    "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60, "cent": 100, "mille": 1000,
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "thirteen": 13, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
-    "fifty": 50, "hundred": 100, "thousand": 1000, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6,
-    "sieben": 7, "acht": 8, "zehn": 10, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7,
-    "ocho": 8, "diez": 10, "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sette": 7, "otto": 8, "dieci": 10,
-    "premier": 1, "première": 1, "first": 1, "second": 2, "deuxième": 2, "third": 3, "troisième": 3,
-    "dizaine": 10, "douzaine": 12, "quinzaine": 15, "vingtaine": 20, "trentaine": 30, "centaine": 100,
-    "millier": 1000, "milliers": 1000, "centaines": 100, "dizaines": 10, "dozen": 12,
-}
 
 
 class Evidence:
@@ -230,7 +216,7 @@ class Evidence:
     def __init__(self, text: str):
         self.text = text
         self.words = set(re.findall(r"\w+", fold(text)))
-        spelled = {str(_NUMBER_WORDS[w]) for w in self.words if w in _NUMBER_WORDS}
+        spelled = {str(NUMBER_WORDS[w]) for w in self.words if w in NUMBER_WORDS}
         self.numbers_text = " ".join(sorted(spelled))
 
     def unsupported(self, unit: str, *, same_language: bool) -> list[str]:

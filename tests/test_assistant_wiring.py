@@ -50,7 +50,7 @@ class Scripted(BaseChatModel):
         self.calls.append(last)
         if last.startswith("Translate"):
             return "Quel budget le conseil municipal de Villebourg a-t-il adopté ?"
-        if last.startswith("Check an answer"):
+        if "Does this sentence answer the question?" in last:
             return self.verdict if isinstance(self.verdict, str) else self.verdict.pop(0)
         return self.answers.pop(0) if self.answers else '{"sentences": [], "answer": "NOT_FOUND"}'
 
@@ -112,7 +112,7 @@ def test_an_answer_cites_the_sentence_it_names(store_dir):
     article = assistant.store.get_article(source.article_id)
     assert article.text[source.start:source.end] == source.quote
     assert answer.verified == 1.0
-    assert any(c.startswith("Check an answer") for c in model.calls)
+    assert any("Does this sentence answer" in c for c in model.calls)
 
 
 def test_the_verification_can_refuse(store_dir):
@@ -128,7 +128,7 @@ def test_the_verification_can_refuse(store_dir):
 def test_a_model_refusal_and_an_invented_fact_are_refusals(store_dir):
     assistant, model = scripted(store_dir, '{"sentences": [], "answer": "NOT_FOUND"}')
     assert assistant.ask("Who reopened the harbour bridge?").refused
-    assert not any(c.startswith("Check an answer") for c in model.calls)  # nothing to verify
+    assert not any("Does this sentence answer" in c for c in model.calls)  # nothing to verify
     question = "How much did the repairs of the Portwell bridge cost?"
     n = sentence_number(assistant, question, "£12m")
     assistant, _ = scripted(store_dir, reply(n, "£15m"))
