@@ -257,6 +257,20 @@ def _unsupported(text: str, chosen: list[Numbered], passages: list[Passage], con
                              translated=translated, setting=setting)
 
 
+def needs_translation(checked: Checked, passages: list[Passage], language: str) -> bool:
+    """Whether the answer, copied from a sentence in another language, is still in that language: it has
+    ordinary words (not only names and numbers) and reads as another language than the question's."""
+    from qa.language import QUESTION_LANGUAGES, language_ranking
+
+    by_n = {p.n: p for p in passages}
+    if not checked.chosen or all(by_n[s.passage].chunk.lang in (None, language) for s in checked.chosen):
+        return False
+    if language not in QUESTION_LANGUAGES or not re.search(r"(?<![\w'’])[a-zà-ÿ]{3,}", checked.text):
+        return False
+    ranking = language_ranking(checked.text)
+    return max(ranking, key=ranking.get) != language
+
+
 def verification_inputs(question: str, checked: Checked, passages: list[Passage], language: str) -> dict | None:
     """What the yes/no verification reads: the question and the evidence sentences, nothing else (asked
     with the proposed answer and the article's title, the 1.5B model's "yes" did not tell right answers

@@ -13,8 +13,8 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel, ConfigDict, Field
 
 from qa import prompts
-from qa.answers import (Answer, Checked, answer_schema, check, finalize, format_history, number_sentences,
-                        parse_reply, prompt_inputs, streamed_answer, verification_inputs)
+from qa.answers import (Answer, Checked, answer_schema, check, finalize, format_history, needs_translation,
+                        number_sentences, parse_reply, prompt_inputs, streamed_answer, verification_inputs)
 from qa.embeddings import embedder_name, get_embedder
 from qa.grounding import is_refusal
 from qa.ingestion import IngestReport, ProgressCallback, ingest_paths
@@ -207,13 +207,30 @@ class Assistant:
         """The fact check of the reply, then the model's probability that the evidence answers the question."""
         asked.checked = check(asked.question, parse_reply(asked.raw), asked.passages, asked.language,
                               standalone=asked.standalone if asked.standalone != asked.question else None)
-        inputs = verification_inputs(asked.standalone, asked.checked, asked.passages, asked.language)
+        if needs_translation(asked.checked, asked.passages, asked.language):
+            self._translate_answer(asked)
+        # asked in the evidence's language when the question was translated into it: the small model judges
+        # a French question about an English sentence worse than the same question in English
+        langs = {p.chunk.lang for p in asked.passages if any(s.passage == p.n for s in asked.checked.chosen)}
+        question = asked.translations[0] if asked.translations and asked.language not in langs else asked.standalone
+        inputs = verification_inputs(question, asked.checked, asked.passages, asked.language)
         if inputs is not None and self.settings.verify_answers:
             from qa.llm import yes_probability
 
             messages = prompts.template("verify_answer").invoke(inputs).to_messages()
             asked.verified = round(yes_probability(self.side_llm, messages), 4)
         return asked
+
+    def _translate_answer(self, asked: Asked) -> None:
+        """An answer copied from a sentence in another language, in the question's language (kept as it is
+        when the translation loses one of its numbers or names)."""
+        from qa.grounding import unsupported_facts
+
+        chain = prompts.template("translate_answer") | self.side_llm.bind(max_tokens=80) | StrOutputParser()
+        text = chain.invoke({"text": asked.checked.text, "language": prompts.language_name(asked.language)})
+        text = text.strip().strip('"«»“” ').split("\n")[0].strip()
+        if text and not unsupported_facts(text, asked.checked.text, check_names=False):
+            asked.checked.text = text
 
     def _finish(self, asked: Asked) -> Answer:
         answer = finalize(asked.question, asked.checked, asked.passages, asked.language, verified=asked.verified,

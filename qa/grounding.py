@@ -257,14 +257,25 @@ def holds_number(text: str) -> bool:
 
 def echoes_question(answer: str, question: str) -> bool:
     """Whether the answer only repeats what the question names: every name in it is one the question
-    names (every word of it) and every number one the question gives. "Who interviewed Jens
+    names (its last word, not after another first name: "Terry Armstrong" is not "Lance Armstrong") and
+    every number one the question gives. "Who interviewed Jens
     Stoltenberg?" answered "Jens Stoltenberg" says nothing: the model took the subject for the answer."""
     answer = CITATION.sub(" ", answer)
     names, numbers = names_in(answer), _plain_numbers(answer)
     if not names and not numbers:
         return False
-    asked = set(re.findall(r"\w+", fold(question)))
-    return all(set(re.findall(r"\w+", fold(n))) <= asked for n in names) and numbers <= numbers_in(question)
+    tokens = re.findall(r"\w+", question)
+
+    def named(name: str) -> bool:  # its last word in the question, not after another first name
+        words = re.findall(r"\w+", fold(name))
+        for i, token in enumerate(tokens):
+            if fold(token) == words[-1]:
+                before = tokens[i - 1] if i else ""
+                if len(words) == 1 or not before[:1].isupper() or fold(before) in words:
+                    return True
+        return False
+
+    return all(named(n) for n in names) and numbers <= numbers_in(question)
 
 
 def off_target(answer: str, question: str, language: str) -> str | None:

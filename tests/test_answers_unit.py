@@ -318,6 +318,8 @@ def test_an_answer_must_answer_the_question():
     assert not echoes_question("Alessandra Galloni", question) and not echoes_question("la rédactrice en chef", question)
     assert echoes_question("85 %", "Qui a acheté 85 % de la succession ?")
     assert not echoes_question("Terry Armstrong", "Who says Lance Armstrong owes him his titles?")
+    assert echoes_question("Jens Stoltenberg", "Who did Stoltenberg tell that the rhetoric was dangerous?")
+    assert echoes_question("Walter Arkie Barton", "Who was killed by Walter Barton in 1991?")
     assert asks_for_number("Combien de jours a-t-il passé en détention ?") and asks_for_number("How old is he?")
     assert asks_for_number("À quel âge est-il mort ?") and not asks_for_number("Qui a gagné ?")
     assert off_target("Selon les avocats des familles", "Combien de familles ont été indemnisées ?", "fr") == "no number"
@@ -342,3 +344,14 @@ def test_instructions_are_taken_out_of_what_is_summarised():
             "La maire l'a annoncé.")
     assert without_instructions(text) == "Le conseil a voté le budget. La maire l'a annoncé."
     assert without_instructions("Rien à retirer. Vraiment.") == "Rien à retirer. Vraiment."
+
+
+def test_an_answer_left_in_the_passage_s_language_is_translated():
+    from qa.answers import Checked, needs_translation, number_sentences
+
+    passages = _passages("Selon Stoltenberg, la Russie ne peut pas gagner une guerre nucléaire.")
+    chosen = number_sentences(passages)[:1]
+    assert needs_translation(Checked(text="une guerre nucléaire", chosen=chosen), passages, "en")
+    assert not needs_translation(Checked(text="a nuclear war", chosen=chosen), passages, "en")
+    assert not needs_translation(Checked(text="Jens Stoltenberg", chosen=chosen), passages, "en")  # names only
+    assert not needs_translation(Checked(text="une guerre nucléaire", chosen=chosen), passages, "fr")
