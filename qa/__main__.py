@@ -171,7 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("retrieve", help="print what the model would read for a question, best first")
     p.add_argument("--store")
-    p.add_argument("--k", type=int, default=5, help="how many passages (default 5)")
+    p.add_argument("--k", type=int, default=5, help="how many best sentences (default 5); each comes with the "
+                   "sentence before it, and passages of one article that touch are merged")
     p.add_argument("--json", action="store_true")
     p.add_argument("question")
     p.set_defaults(func=cmd_retrieve)
