@@ -27,9 +27,13 @@ def questions() -> list[dict]:
 @pytest.fixture(scope="module")
 def corpus_texts(questions) -> dict[str, str]:
     """Text of every article the set refers to (orangesum: first 3,000 lines only)."""
+    return _texts_of({q["article_id"] for q in questions if q["article_id"]})
+
+
+def _texts_of(wanted: set[str]) -> dict[str, str]:
+    """The corpus texts of these article ids (orangesum: first 3,000 lines only); skips without the corpus."""
     if not CORPUS.is_dir():
         pytest.skip(f"corpus folder {CORPUS} not available")
-    wanted = {q["article_id"] for q in questions if q["article_id"]}
     texts: dict[str, str] = {}
     for name, limit in (("orangesum", ORANGESUM_LINES), ("bbc", None)):
         with gzip.open(CORPUS / name / "articles.jsonl.gz", "rt", encoding="utf-8") as handle:
@@ -161,20 +165,10 @@ def test_hard_questions_are_paraphrased(hard):
 
 
 def test_hard_evidence_is_verbatim_in_the_cleaned_corpus(hard):
-    if not CORPUS.is_dir():
-        pytest.skip(f"corpus folder {CORPUS} not available")
     from qa.cleaning import clean_text
 
     wanted = {q["article_id"] for q in hard if q["article_id"]} | {q.get("topic_article_id") for q in hard} - {None}
-    texts: dict[str, str] = {}
-    for name, limit in (("orangesum", ORANGESUM_LINES), ("bbc", None)):
-        with gzip.open(CORPUS / name / "articles.jsonl.gz", "rt", encoding="utf-8") as handle:
-            for number, line in enumerate(handle):
-                if limit is not None and number >= limit:
-                    break
-                record = json.loads(line)
-                if record["id"] in wanted:
-                    texts[record["id"]] = record["text"]
+    texts = _texts_of(wanted)
     assert wanted <= set(texts)
     for q in hard:
         for evidence in q["evidence"]:
