@@ -10,16 +10,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from qa.settings import get_settings
+from qa.cli import add_store_option, open_assistant
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python ingest.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders of articles")
-    parser.add_argument("--store", help="store folder (default: QA_STORE_DIR or ./vectorstore)")
+    add_store_option(parser)
     parser.add_argument("--delete", metavar="ID", action="append", default=[], help="remove a stored article")
     parser.add_argument("--rebuild", action="store_true",
                         help="re-embed every stored article with the configured embedder (QA_EMBEDDER)")
@@ -31,31 +30,25 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.paths or args.delete or args.rebuild):
         parser.error("give PATHs to ingest, --delete ID or --rebuild")
 
-    settings = get_settings()
-    if args.store:
-        settings = settings.model_copy(update={"store_dir": Path(args.store)})
-
-    from qa.embeddings import embedder_name, get_embedder
-    from qa.ingestion import IngestReport, ingest_paths, rebuild
-    from qa.store import Store, StoreError
+    from qa.ingestion import IngestReport
+    from qa.store import StoreError
 
     status = 0
+    assistant = open_assistant(args)
     try:
-        embedder = get_embedder(settings.embedder, settings.threads, settings.embed_batch_size)
-        name = embedder_name(embedder)
-        store = Store(settings.store_dir, name, check_embedder=not args.rebuild)
-        for article_id in args.delete:
-            if store.delete(article_id):
-                print(f"deleted {article_id}")
-            else:
-                print(f"error: no article with id {article_id!r} in {store.directory}", file=sys.stderr)
-                status = 1
         report = IngestReport()
         with _progress(args.quiet) as progress:
-            if args.rebuild:
-                report = rebuild(store, embedder, settings, name, on_progress=progress)
+            if args.rebuild:  # first: the store may have been built by another embedder
+                report = assistant.rebuild(on_progress=progress)
+            for article_id in args.delete:
+                if assistant.delete(article_id):
+                    print(f"deleted {article_id}")
+                else:
+                    print(f"error: no article with id {article_id!r} in {assistant.store.directory}",
+                          file=sys.stderr)
+                    status = 1
             if args.paths:
-                report = ingest_paths(args.paths, store, embedder, settings, on_progress=progress, limit=args.limit)
+                report = assistant.ingest(args.paths, on_progress=progress, limit=args.limit)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -71,13 +64,11 @@ def main(argv: list[str] | None = None) -> int:
             for failure in report.failures:
                 print(f"failed: {failure}", file=sys.stderr)
             print(report.summary())
-            print(f"store: {store.directory} ({store.count_articles()} articles, {store.count_chunks()} chunks)")
+            stats = assistant.store.stats()
+            print(f"store: {stats['store']} ({stats['articles']} articles, {stats['chunks']} chunks)")
         if not report.ok:
             status = 1
     if args.summarize and report.ok:
-        from qa.assistant import Assistant
-
-        assistant = Assistant(settings)
         assistant.summarize_all(show_progress=not args.quiet)
     return status
 

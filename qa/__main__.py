@@ -7,37 +7,21 @@ import json
 import sys
 from pathlib import Path
 
-from qa.settings import Settings, get_settings
-
-
-def _settings(args) -> Settings:
-    settings = get_settings()
-    if getattr(args, "store", None):
-        settings = settings.model_copy(update={"store_dir": Path(args.store)})
-    return settings
-
-
-def _assistant(args):
-    from qa.assistant import Assistant
-
-    return Assistant(_settings(args))
+from qa.cli import add_store_option, open_assistant
+from qa.settings import get_settings
 
 
 def cmd_articles(args) -> int:
-    from qa.store import Store
-
-    settings = _settings(args)
-    from qa.embeddings import embedder_name, get_embedder
-
-    store = Store(settings.store_dir, embedder_name(get_embedder(settings.embedder, settings.threads)), create=False)
-    articles = store.list_articles()
+    assistant = open_assistant(args, create=False)
+    articles = assistant.articles()
     if args.json:
         print(json.dumps([a.model_dump() for a in articles], ensure_ascii=False, indent=1))
         return 0
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{len(articles)} articles, {store.count_chunks()} chunks in {store.directory}")
+    stats = assistant.store.stats()
+    table = Table(title=f"{len(articles)} articles, {stats['chunks']} chunks in {stats['store']}")
     for column in ("id", "title", "date", "lang", "source", "chunks"):
         table.add_column(column, overflow="fold")
     for a in articles:
@@ -48,7 +32,7 @@ def cmd_articles(args) -> int:
 
 def cmd_retrieve(args) -> int:
     """What the model would read for the question, best first."""
-    assistant = _assistant(args)
+    assistant = open_assistant(args, create=False)
     passages = assistant.retrieve(args.question, k=args.k)
     if args.json:
         print(json.dumps([{"rank": p.n, "article_id": p.article_id, "title": p.title, "text": p.text,
@@ -61,7 +45,7 @@ def cmd_retrieve(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    assistant = _assistant(args)
+    assistant = open_assistant(args, create=False)
     if args.json:
         answer = assistant.ask(args.question)
         print(json.dumps(answer.model_dump(), ensure_ascii=False, indent=1))
@@ -83,7 +67,7 @@ def cmd_ask(args) -> int:
 def cmd_eval(args) -> int:
     from qa.evaluation import evaluate_answers, evaluate_retrieval, load_evalset, plot_recall, spread_sample
 
-    assistant = _assistant(args)
+    assistant = open_assistant(args, create=False)
     rows = spread_sample(load_evalset(args.evalset)[: args.limit], args.sample)
     report = {"evalset": str(args.evalset), "store": assistant.store.stats(),
               "retrieval": evaluate_retrieval(rows, lambda q: assistant.retrieve(q, k=20), show_progress=not args.json)}
@@ -112,12 +96,7 @@ def cmd_eval(args) -> int:
 
 
 def cmd_summarize(args) -> int:
-    assistant = _assistant(args)
-    if not (assistant.settings.store_dir / "articles.sqlite3").exists():
-        from qa.store import StoreError
-
-        raise StoreError(f"No store at {assistant.settings.store_dir}. Ingest articles first: python ingest.py "
-                         f"--store {assistant.settings.store_dir} PATH...")
+    assistant = open_assistant(args, create=False)
     if len(args.article_id) > 1:  # several articles: a digest
         result = assistant.digest(args.article_id, language=args.lang)
         if args.json:
@@ -165,25 +144,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("articles", help="list the stored articles")
-    p.add_argument("--store", help="store folder (default: QA_STORE_DIR or ./vectorstore)")
+    add_store_option(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_articles)
 
     p = sub.add_parser("retrieve", help="print what the model would read for a question, best first")
-    p.add_argument("--store")
+    add_store_option(p)
     p.add_argument("--k", type=int, default=5, help="how many best sentences (default 5); each comes with the "
                    "sentence before it, and passages of one article that touch are merged")
     p.add_argument("--json", action="store_true")
     p.add_argument("question")
     p.set_defaults(func=cmd_retrieve)
     p = sub.add_parser("ask", help="answer a question from the stored articles, with citations")
-    p.add_argument("--store")
+    add_store_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object: answer, sources, language, refused")
     p.add_argument("question")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="evaluate retrieval and answers on a question set (JSONL)")
-    p.add_argument("--store")
+    add_store_option(p)
     p.add_argument("--retrieval-only", action="store_true", help="skip the answers (no LLM needed)")
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--sample", type=int, metavar="N", help="N questions spread evenly over the set (a quicker run)")
@@ -194,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("summarize", help="summarise a stored article (several ids: a digest of them)")
-    p.add_argument("--store")
+    add_store_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object: article_id, title, summary, "
                    "language, style")
     p.add_argument("--style", default="short", choices=["short", "abstract", "paragraph", "bullets"],

@@ -3,8 +3,10 @@ and offers the features: ingest, retrieve, ask, stream, summarize, and the LangC
 
 from __future__ import annotations
 
+import functools
+import inspect
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 
@@ -15,15 +17,34 @@ from pydantic import BaseModel, ConfigDict, Field
 from qa import prompts
 from qa.answers import (Answer, Checked, answer_schema, check, finalize, format_history, needs_translation,
                         number_sentences, parse_reply, prompt_inputs, streamed_answer, verification_inputs)
+from qa.articles import Article
 from qa.embeddings import embedder_name, get_embedder
-from qa.grounding import is_refusal
-from qa.ingestion import IngestReport, ProgressCallback, ingest_paths
+from qa.grounding import is_refusal, unsupported_facts
+from qa.ingestion import IngestReport, ProgressCallback, ingest_files, ingest_paths, rebuild
 from qa.language import question_language
+from qa.llm import LocalChatModel, get_chat_model, model_errors, model_label, structured, yes_probability
 from qa.retrieval import Filters, Passage, evidence_passages, hybrid_search
 from qa.settings import Settings, get_settings
 from qa.store import ArticleInfo, NoArticlesError, Store, StoredChunk
 
 History = list[tuple[str, str]]
+
+
+def _model_call(method: Callable) -> Callable:
+    """Run ``method`` (a function or a generator) with a hosted endpoint's failures turned into one clear
+    :class:`~qa.llm.ModelUnavailableError` (see :func:`qa.llm.model_errors`)."""
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def generator(self, *args, **kwargs):
+            with model_errors(self.settings):
+                yield from method(self, *args, **kwargs)
+        return generator
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        with model_errors(self.settings):
+            return method(self, *args, **kwargs)
+    return call
 
 
 class Asked(BaseModel):
@@ -52,9 +73,12 @@ class Assistant:
     >>> answer.text, answer.sources
     """
 
-    def __init__(self, settings: Settings | None = None, **overrides):
+    def __init__(self, settings: Settings | None = None, *, create: bool = True, **overrides):
+        """``overrides`` are settings fields (``store_dir=``, ``bundled_model=``...); ``create=False`` refuses to
+        create a store that does not exist yet (for commands that only read)."""
         base = settings or get_settings()
         self.settings = base.model_copy(update=overrides) if overrides else base
+        self._create = create
         self._translated: dict[tuple, list[str]] = {}
 
     # ------------------------------------------------------------ components (built once, lazily)
@@ -65,33 +89,59 @@ class Assistant:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.settings.store_dir, embedder_name(self.embedder))
+        return Store(self.settings.store_dir, embedder_name(self.embedder), create=self._create)
 
     @cached_property
     def llm(self):
-        from qa.llm import get_chat_model
-
         return get_chat_model(self.settings)
 
     @cached_property
     def side_llm(self):
         """The model for short side calls (translation, verification): locally a second small llama.cpp
         context on the same weights, so that the answer prompt's system prompt stays cached."""
-        from qa.llm import LocalChatModel, get_chat_model
-
         if isinstance(self.llm, LocalChatModel):
             return get_chat_model(self.settings, slot="side", n_ctx=1024)
         return self.llm
 
+    def model_label(self) -> str:
+        """The configured language model as a person reads it (name, and where it runs); loads nothing."""
+        return model_label(self.settings)
+
+    def stats(self) -> dict:
+        """The store's folder, embedder, article and chunk counts, and the model's label."""
+        return {**self.store.stats(), "llm": self.model_label()}
+
     # ------------------------------------------------------------ articles
-    def ingest(self, paths: Iterable[str | Path], on_progress: ProgressCallback | None = None) -> IngestReport:
-        return ingest_paths(paths, self.store, self.embedder, self.settings, on_progress=on_progress)
+    def ingest(self, paths: Iterable[str | Path], on_progress: ProgressCallback | None = None,
+               limit: int | None = None) -> IngestReport:
+        """Ingest files and folders (recursively); ``limit`` stops after that many articles.
+        ``on_progress(done, total, title)`` is called after each article."""
+        return ingest_paths(paths, self.store, self.embedder, self.settings, on_progress=on_progress, limit=limit)
+
+    def ingest_files(self, files: Iterable[tuple[str | Path, str]],
+                     on_progress: ProgressCallback | None = None) -> IngestReport:
+        """Ingest uploaded files, each given as (its temporary path, the name the user knows it by)."""
+        return ingest_files([(Path(path), name) for path, name in files], self.store, self.embedder, self.settings,
+                            on_progress=on_progress)
+
+    def rebuild(self, on_progress: ProgressCallback | None = None) -> IngestReport:
+        """Re-embed every stored article with the configured embedder (after changing ``QA_EMBEDDER``)."""
+        if "store" not in self.__dict__:  # a store built by another embedder may be opened to be rebuilt
+            self.__dict__["store"] = Store(self.settings.store_dir, embedder_name(self.embedder),
+                                           create=self._create, check_embedder=False)
+        return rebuild(self.store, self.embedder, self.settings, embedder_name(self.embedder),
+                       on_progress=on_progress)
 
     def delete(self, article_id: str) -> bool:
+        """Remove an article, its chunks and its summaries; False when there was none with that id."""
         return self.store.delete(article_id)
 
     def articles(self) -> list[ArticleInfo]:
         return self.store.list_articles()
+
+    def article(self, article_id: str) -> Article | None:
+        """The stored article (its full text and metadata), or None."""
+        return self.store.get_article(article_id)
 
     # ------------------------------------------------------------ retrieval
     def search(self, question: str, k: int | None = None, filters: Filters | None = None, *,
@@ -173,8 +223,6 @@ class Assistant:
             prompt_inputs(asked.standalone, asked.passages, asked.language)).to_messages()
 
     def _answer_model(self, asked: Asked, allowed: list[int] | None = None):
-        from qa.llm import structured
-
         schema = answer_schema(len(number_sentences(asked.passages)), allowed)
         return structured(self.llm, schema, self.settings).bind(max_tokens=self.settings.answer_tokens)
 
@@ -215,8 +263,6 @@ class Assistant:
         question = asked.translations[0] if asked.translations and asked.language not in langs else asked.standalone
         inputs = verification_inputs(question, asked.checked, asked.passages, asked.language)
         if inputs is not None and self.settings.verify_answers:
-            from qa.llm import yes_probability
-
             messages = prompts.template("verify_answer").invoke(inputs).to_messages()
             asked.verified = round(yes_probability(self.side_llm, messages), 4)
         return asked
@@ -224,8 +270,6 @@ class Assistant:
     def _translate_answer(self, asked: Asked) -> None:
         """An answer copied from a sentence in another language, in the question's language (kept as it is
         when the translation loses one of its numbers or names)."""
-        from qa.grounding import unsupported_facts
-
         chain = prompts.template("translate_answer") | self.side_llm.bind(max_tokens=80) | StrOutputParser()
         text = chain.invoke({"text": asked.checked.text, "language": prompts.language_name(asked.language)})
         text = text.strip().strip('"«»“” ').split("\n")[0].strip()
@@ -249,12 +293,11 @@ class Assistant:
         return (RunnableLambda(self._prepare) | RunnableLambda(lambda asked: self._generate(asked))
                 | RunnableLambda(self._finish)).with_config(run_name="newsdesk_qa")
 
+    @_model_call
     def ask(self, question: str, history: History | None = None, filters: Filters | None = None) -> Answer:
-        from qa.llm import model_errors
+        return self.chain.invoke({"question": question, "history": history or [], "filters": filters})
 
-        with model_errors(self.settings):
-            return self.chain.invoke({"question": question, "history": history or [], "filters": filters})
-
+    @_model_call
     def stream(self, question: str, history: History | None = None,
                filters: Filters | None = None) -> Iterator[str | Answer]:
         """Yield the answer's text as the model writes it, then the checked :class:`Answer` last.
@@ -262,54 +305,52 @@ class Assistant:
         The final Answer may differ from the streamed text: it carries its citations, and an answer
         whose facts are not in its evidence, or that the verification rejects, becomes a refusal.
         """
-        from qa.llm import model_errors
-
-        with model_errors(self.settings):
-            asked = self._prepare(Asked(question=question, history=history or [], filters=filters))
-            if asked.passages:  # the first attempt is streamed; another one (see _generate) is not
-                raw, shown = [], ""
-                for chunk in self._answer_model(asked).stream(self._answer_messages(asked)):
-                    raw.append(str(chunk.content))
-                    text = streamed_answer("".join(raw))
-                    if len(text) > len(shown) and not "NOT_FOUND".startswith(text.strip()[:9] or "-"):
-                        yield text[len(shown):]
-                        shown = text
-                self._generate(asked, first="".join(raw))
+        asked = self._prepare(Asked(question=question, history=history or [], filters=filters))
+        if asked.passages:  # the first attempt is streamed; another one (see _generate) is not
+            raw, shown = [], ""
+            for chunk in self._answer_model(asked).stream(self._answer_messages(asked)):
+                raw.append(str(chunk.content))
+                text = streamed_answer("".join(raw))
+                if len(text) > len(shown) and not "NOT_FOUND".startswith(text.strip()[:9] or "-"):
+                    yield text[len(shown):]
+                    shown = text
+            self._generate(asked, first="".join(raw))
         yield self._finish(asked)
 
-    # ------------------------------------------------------------ summaries (qa/summaries.py)
+    # ------------------------------------------------------------ summaries (qa/summaries/)
+    @_model_call
     def summarize(self, article_id: str, style: str = "short", language: str | None = None):
         """The :class:`qa.summaries.Summary` of a stored article: ``style`` is ``short`` (2-3 sentences,
         default), ``abstract`` (one sentence), ``paragraph`` or ``bullets``; ``language`` (ISO code or
         name) defaults to the article's. Stored with the article: asking again is instant."""
-        from qa.llm import model_errors
         from qa.summaries import summarize
 
-        with model_errors(self.settings):
-            return summarize(self.store, self.llm, self.settings, article_id, style=style, language=language)
+        return summarize(self.store, self.llm, self.settings, article_id, style=style, language=language)
 
+    @_model_call
     def stream_summary(self, article_id: str, style: str = "short", language: str | None = None):
         """Yield the summary's text as the model writes it, then the checked Summary last."""
-        from qa.llm import model_errors
         from qa.summaries import stream_summary
 
-        with model_errors(self.settings):
-            yield from stream_summary(self.store, self.llm, self.settings, article_id, style=style,
-                                      language=language)
+        yield from stream_summary(self.store, self.llm, self.settings, article_id, style=style, language=language)
 
+    def cached_summary(self, article_id: str, style: str = "short", language: str | None = None):
+        """The summary made before for this article, style and language, or None; never calls the model."""
+        from qa.summaries import cached_summary
+
+        return cached_summary(self.store, self.settings, article_id, style=style, language=language)
+
+    @_model_call
     def digest(self, article_ids: Iterable[str], language: str | None = None):
         """A :class:`qa.summaries.Digest` of several stored articles: what they say together and where
         they differ, each point cited [n] to its article."""
-        from qa.llm import model_errors
         from qa.summaries import digest
 
-        with model_errors(self.settings):
-            return digest(self.store, self.llm, self.settings, article_ids, language=language)
+        return digest(self.store, self.llm, self.settings, article_ids, language=language)
 
+    @_model_call
     def summarize_all(self, style: str = "short", show_progress: bool = True):
         """Make (or find in the cache) the summary of every stored article, with a progress bar."""
-        from qa.llm import model_errors
         from qa.summaries import summarize_all
 
-        with model_errors(self.settings):
-            return summarize_all(self.store, self.llm, self.settings, style=style, show_progress=show_progress)
+        return summarize_all(self.store, self.llm, self.settings, style=style, show_progress=show_progress)

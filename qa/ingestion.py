@@ -182,10 +182,6 @@ def ingest_files(files: Iterable[tuple[Path, str]], store: Store, embedder: Embe
     return Ingestor(store, embedder, settings, on_progress=on_progress).feed(records(), total=total)
 
 
-def ingest_articles(articles: Iterable[Article], store: Store, embedder: Embeddings, settings: Settings) -> IngestReport:
-    return Ingestor(store, embedder, settings).feed(articles)
-
-
 def rebuild(store: Store, embedder: Embeddings, settings: Settings, embedder_id: str,
             on_progress: ProgressCallback | None = None) -> IngestReport:
     """Re-embed every stored article with ``embedder`` (after changing the embedder)."""

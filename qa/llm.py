@@ -195,6 +195,14 @@ def model_id(settings: Settings) -> str:
     return f"gguf:{BUNDLED[settings.bundled_model].filename}"
 
 
+def model_label(settings: Settings) -> str:
+    """The configured model as a person reads it: its name and where it runs."""
+    if settings.llm == "openai":
+        return f"{settings.openai_model} (OpenAI-compatible endpoint {settings.openai_base_url or 'api.openai.com'})"
+    name = Path(settings.model_path).name if settings.model_path else BUNDLED[settings.bundled_model].filename
+    return f"{name.removesuffix('.gguf')} (local, llama.cpp)"
+
+
 def get_chat_model(settings: Settings, *, slot: str = "main", **overrides) -> BaseChatModel:
     """The configured chat model. ``overrides`` (temperature, max_tokens, n_ctx) apply to this instance only;
     ``slot`` names the local model's llama.cpp context (``side``: a small second one for short calls)."""

@@ -9,12 +9,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-
 from qa import Assistant
 from qa.answers import Answer
+from tests.scripted import Scripted, answering
 
 VILLEBOURG = """Conseil municipal de Villebourg : le budget 2021 adopté
 
@@ -33,37 +30,6 @@ Traffic is expected to return to normal within a week.
 """
 
 
-class Scripted(BaseChatModel):
-    """Replies by task: the translation, the JSON answer (``answers`` in turn), the verification (``verdict``)."""
-
-    answers: list[str] = []
-    verdict: str | list[str] = "yes"
-    calls: list[str] = []
-    formats: list = []
-
-    @property
-    def _llm_type(self) -> str:
-        return "scripted"
-
-    def _reply(self, messages) -> str:
-        last = str(messages[-1].content)
-        self.calls.append(last)
-        if last.startswith("Translate"):
-            return "Quel budget le conseil municipal de Villebourg a-t-il adopté ?"
-        if "Does this sentence answer the question?" in last:
-            return self.verdict if isinstance(self.verdict, str) else self.verdict.pop(0)
-        return self.answers.pop(0) if self.answers else '{"sentences": [], "answer": "NOT_FOUND"}'
-
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
-        self.formats.append(kwargs.get("response_format"))
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self._reply(messages)))])
-
-    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
-        text = self._reply(messages)
-        for i in range(0, len(text), 4):
-            yield ChatGenerationChunk(message=AIMessageChunk(content=text[i:i + 4]))
-
-
 @pytest.fixture(scope="module")
 def store_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("wiring")
@@ -77,7 +43,7 @@ def store_dir(tmp_path_factory):
 
 def scripted(store_dir, *answers: str, verdict: str | list[str] = "yes", **settings) -> tuple[Assistant, Scripted]:
     assistant = Assistant(store_dir=store_dir, **settings)
-    model = Scripted(answers=list(answers), verdict=verdict, calls=[], formats=[])
+    model = Scripted(script=answering(list(answers), verdict))
     assistant.__dict__["llm"] = model
     return assistant, model
 

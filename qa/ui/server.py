@@ -13,6 +13,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from qa.cli import add_store_option, open_assistant
 from qa.settings import get_settings
 from qa.store import StoreError
 from qa.ui.page import build_app, make_theme
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="address to listen on (default 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("QA_UI_PORT", 7860)),
                         help="port (default 7860)")
-    parser.add_argument("--store", help="store folder (default: QA_STORE_DIR or ./vectorstore)")
+    add_store_option(parser)
     parser.add_argument("--insecure-no-login", action="store_true",
                         help=f"allow listening on a non-loopback address without a login ({ENV_USER} / "
                              f"{ENV_PASSWORD})")
@@ -90,12 +91,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
 
-    from qa.assistant import Assistant
-
-    settings = get_settings()
-    if args.store:
-        settings = settings.model_copy(update={"store_dir": Path(args.store)})
-    assistant = Assistant(settings)
+    assistant = open_assistant(args)
+    settings = assistant.settings
     try:
         stats = assistant.store.stats()
     except StoreError as exc:

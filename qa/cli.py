@@ -1,0 +1,20 @@
+"""What the command lines (``python -m qa``, ``ingest.py``, ``app.py``) share: the ``--store`` option and
+the :class:`~qa.assistant.Assistant` it opens."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_store_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", metavar="DIR", help="store folder (default: QA_STORE_DIR or ./vectorstore)")
+
+
+def open_assistant(args: argparse.Namespace, *, create: bool = True):
+    """The Assistant over the store named by ``--store`` (else the configured one). ``create=False``: a store
+    that does not exist is an error rather than a new empty one (for commands that only read)."""
+    from qa.assistant import Assistant
+
+    store = getattr(args, "store", None)
+    return Assistant(create=create, **({"store_dir": Path(store).expanduser()} if store else {}))
