@@ -1,12 +1,12 @@
 """Answer latency with the default local model, every model call included (translation, answer,
-verification, a second attempt when the first is rejected), beside raw llama.cpp making the same calls.
+verification, a second attempt when the first is rejected), and how much of it is spent inside llama.cpp.
 
     python bench/answer.py [--store DIR] [--questions data/eval/hard.jsonl] [--n 12]
 
 For each question: the time until the first answer text is shown and until the checked answer is
-ready (``Assistant.stream``), then the same model calls straight to llama.cpp (same prompts, same
-grammar, same cache state: the shared system prompt stays cached between questions). The chain's
-overhead is the ratio of the two totals. Without --store, the sample articles are ingested into a
+ready (``Assistant.stream``), and the time spent inside llama.cpp's completion and evaluation calls
+during it (measured by wrapping them: the chain runs unchanged). The chain's overhead is the ratio of
+the two totals. Without --store, the sample articles are ingested into a
 temporary store and the seed question and its paraphrases are asked.
 """
 
@@ -22,8 +22,7 @@ from pathlib import Path
 from common import ROOT, write_results
 
 from qa import Assistant, prompts
-from qa.answers import answer_schema, check, number_sentences, parse_reply, verification_inputs
-from qa.assistant import Asked
+from qa.answers import format_passages
 
 
 def timed_stream(pieces) -> tuple[float, float, list]:
@@ -37,49 +36,47 @@ def timed_stream(pieces) -> tuple[float, float, list]:
     return first if first is not None else total, total, items
 
 
-def raw_calls(assistant: Assistant, question: str) -> tuple[float, int]:
-    """The chain's model calls made straight to llama.cpp: (seconds, calls)."""
-    llm, llama, side = assistant.llm, assistant.llm._model(), assistant.side_llm._model()
-    assistant._translated.clear()
-    asked = assistant._prepare(Asked(question=question))  # retrieval: not timed here
-    seconds, calls = 0.0, 0
+class ModelClock:
+    """Time spent inside llama.cpp: wraps the completion and evaluation calls of the loaded contexts (the
+    answer's and the side one for translation and verification), so the chain runs unchanged. A completion
+    evaluates internally: only the outermost call is counted."""
 
-    def complete(messages, model=llama, **extra) -> str:
-        nonlocal seconds, calls
-        request = llm._request(messages, None, **extra)
+    def __init__(self, *llamas):
+        self.seconds, self.calls, self._depth = 0.0, 0, 0
+        for llama in dict.fromkeys(llamas):
+            llama.create_chat_completion = self._wrap(llama.create_chat_completion)
+            llama.eval = self._wrap(llama.eval)
+
+    def _timed(self, step):
+        """Run ``step()``, adding its time when it is not inside another timed call."""
+        outer = self._depth == 0
+        self._depth += 1
         started = time.perf_counter()
-        text = model.create_chat_completion(**request)["choices"][0]["message"]["content"]
-        seconds += time.perf_counter() - started
-        calls += 1
-        return text
+        try:
+            return step()
+        finally:
+            self._depth -= 1
+            if outer:
+                self.seconds += time.perf_counter() - started
 
-    others = [lang for lang in assistant.store.languages() if lang != asked.language][:1]
-    if assistant.settings.translate_queries and others:
-        complete(prompts.template("translate_query").invoke(
-            {"question": question, "language": prompts.language_name(others[0])}).to_messages(), model=side, max_tokens=96)
-    if not asked.passages:
-        return seconds, calls
-    messages = assistant._answer_messages(asked)
-    allowed = [s.number for s in number_sentences(asked.passages)]
-    for _ in range(assistant.settings.answer_attempts):
-        schema = answer_schema(len(allowed), allowed)
-        asked.raw = complete(messages, max_tokens=assistant.settings.answer_tokens,
-                             response_format={"type": "json_object", "schema": schema})
-        reply = parse_reply(asked.raw)
-        checked = check(question, reply, asked.passages, asked.language)
-        inputs = verification_inputs(asked.standalone, checked, asked.passages, asked.language)
-        verified = None
-        if inputs is not None:
-            started = time.perf_counter()
-            verified = assistant.side_llm.yes_probability(prompts.template("verify_answer").invoke(inputs).to_messages())
-            seconds += time.perf_counter() - started
-            calls += 1
-        if checked.chosen and (verified is None or verified >= assistant.settings.verify_threshold):
-            break
-        allowed = [n for n in allowed if n not in reply.sentences]
-        if not reply.sentences or not allowed:
-            break
-    return seconds, calls
+    def _wrap(self, call):
+        def timed(*args, **kwargs):
+            if self._depth == 0:
+                self.calls += 1
+            result = self._timed(lambda: call(*args, **kwargs))
+            return self._pieces(iter(result)) if kwargs.get("stream") else result
+        return timed
+
+    def _pieces(self, iterator):
+        done = object()
+        while (piece := self._timed(lambda: next(iterator, done))) is not done:
+            yield piece
+
+    def lap(self) -> tuple[float, int]:
+        """Seconds and calls since the last lap."""
+        lap = (self.seconds, self.calls)
+        self.seconds, self.calls = 0.0, 0
+        return lap
 
 
 def main() -> None:
@@ -98,14 +95,15 @@ def main() -> None:
     llm = assistant.llm
     system_tokens = llm.count_tokens(prompts.load("answer_system"))
     list(assistant.stream(rows[0]["question"]))  # load the model, cache the system prompt
+    clock = ModelClock(llm.load(), assistant.side_llm.load())
     records = []
     for row in rows:
-        assistant._translated.clear()  # the chain pays the question's translation every time
+        clock.lap()
         first, total, items = timed_stream(assistant.stream(row["question"]))
         answer = items[-1]
-        raw_seconds, calls = raw_calls(assistant, row["question"])
-        asked = assistant._prepare(Asked(question=row["question"]))
-        user_tokens = llm.count_tokens(str(assistant._answer_messages(asked)[-1].content))
+        raw_seconds, calls = clock.lap()
+        passages = assistant.retrieve(row["question"])
+        user_tokens = llm.count_tokens(format_passages(passages))
         records.append({"id": row.get("id"), "first_text_s": round(first, 2), "total_s": round(total, 2),
                         "raw_llama_s": round(raw_seconds, 2), "model_calls": calls, "prompt_tokens_beyond_system": user_tokens,
                         "answer": answer.answer, "refused": answer.refused})

@@ -68,7 +68,8 @@ class LocalChatModel(BaseChatModel):
     def _identifying_params(self) -> dict:
         return {"model_path": self.model_path, "n_ctx": self.n_ctx}
 
-    def _model(self):
+    def load(self):
+        """The llama.cpp context (loaded on first use; shared by every instance of the same model and slot)."""
         if self._llama is None:
             self._llama, self._lock = _load_llama(self.model_path, self.n_ctx, self.threads, self.slot)
         return self._llama
@@ -90,7 +91,7 @@ class LocalChatModel(BaseChatModel):
 
     def _stream(self, messages, stop=None, run_manager: CallbackManagerForLLMRun | None = None,
                 **kwargs) -> Iterator[ChatGenerationChunk]:
-        llama = self._model()
+        llama = self.load()
         with self._lock:
             for part in llama.create_chat_completion(stream=True, **self._request(messages, stop, **kwargs)):
                 token = part["choices"][0]["delta"].get("content") or ""
@@ -107,7 +108,7 @@ class LocalChatModel(BaseChatModel):
         logits, which would cost memory and time on every prompt). The prompt's cached prefix is reused."""
         import numpy as np
 
-        llama = self._model()
+        llama = self.load()
         prompt = self._chat_prompt(llama, messages)
         tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
         with self._lock:
@@ -145,7 +146,7 @@ class LocalChatModel(BaseChatModel):
         return formatter(messages=chat).prompt
 
     def count_tokens(self, text: str) -> int:
-        return len(self._model().tokenize(text.encode("utf-8"), add_bos=False, special=True))
+        return len(self.load().tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
 
 @contextmanager
