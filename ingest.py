@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             for warning in report.warnings:
                 print(f"warning: {warning}", file=sys.stderr)
             for dup in report.duplicates:
-                print(f"duplicate: {dup.path or dup.id} has the same text as stored article {dup.of}", file=sys.stderr)
+                print(f"duplicate: {dup}", file=sys.stderr)
             for failure in report.failures:
                 print(f"failed: {failure}", file=sys.stderr)
             print(report.summary())

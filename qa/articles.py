@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date as _date
 
 from pydantic import BaseModel, Field, computed_field
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters written as escapes (a newline in a file name becomes ``\\n``), so that
+    an id or a path prints on one line and cannot pass for another line of a report."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class Article(BaseModel):
@@ -19,6 +29,7 @@ class Article(BaseModel):
     date: str | None = None  # ISO 8601 (YYYY-MM-DD) when known
     lang: str | None = None
     path: str | None = None
+    line: int | None = Field(None, exclude=True, description="its line in a collection file (not stored)")
     warnings: list[str] = Field(default_factory=list, exclude=True)
 
     @computed_field  # type: ignore[prop-decorator]
@@ -48,4 +59,4 @@ class Failure(BaseModel):
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.reason}"
+        return printable(f"{where}: {self.reason}")

@@ -82,6 +82,15 @@ def get_embedder(spec: str = USE_MULTILINGUAL, threads: int = 2, batch_size: int
     return _sentence_transformer(spec, threads, batch_size)
 
 
+def embedder_setting(name: str) -> str:
+    """The ``QA_EMBEDDER`` value that gives the embedder recorded in a store as ``name``."""
+    if name == UniversalSentenceEncoder.name:
+        return USE_MULTILINGUAL
+    if name == "sentence-transformers/all-MiniLM-L6-v2":
+        return MINILM
+    return name.removeprefix("sentence-transformers:")
+
+
 def embedder_name(embedder: Embeddings) -> str:
     return getattr(embedder, "name", type(embedder).__name__)
 

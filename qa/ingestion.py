@@ -9,10 +9,10 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, Field
 
-from qa.articles import Article, Failure
+from qa.articles import Article, Failure, printable
 from qa.chunking import Chunk, chunk_article
 from qa.embeddings import embed_array
-from qa.readers import Record, iter_records, read_file
+from qa.readers import Limits, Record, count_records, iter_records, read_file
 from qa.settings import Settings
 from qa.store import Store
 
@@ -23,6 +23,11 @@ class Duplicate(BaseModel):
     id: str
     of: str  # the stored article with the same text
     path: str | None = None
+    line: int | None = None  # its line in a collection file
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.path and self.line else self.path or self.id
+        return printable(f"{where} (id {self.id}) has the same text as stored article {self.of}")
 
 
 class IngestReport(BaseModel):
@@ -85,7 +90,7 @@ class Ingestor:
         return self.report
 
     def _take(self, article: Article) -> None:
-        self.report.warnings.extend(f"{article.path or article.id}: {w}" for w in article.warnings)
+        self.report.warnings.extend(printable(f"{article.path or article.id}: {w}") for w in article.warnings)
         content_hash = article.content_hash
         stored_hash = self.store.article_hash(article.id)
         if stored_hash == content_hash:
@@ -93,7 +98,7 @@ class Ingestor:
             return
         twin = self._pending_hashes.get(content_hash) or self.store.find_by_hash(content_hash)
         if twin is not None and twin != article.id:
-            self.report.duplicates.append(Duplicate(id=article.id, of=twin, path=article.path))
+            self.report.duplicates.append(Duplicate(id=article.id, of=twin, path=article.path, line=article.line))
             return
         chunks = chunk_article(article, size=self.settings.chunk_tokens, overlap=self.settings.chunk_overlap,
                                encoding=self.settings.encoding)
@@ -129,56 +134,34 @@ class Ingestor:
         self._pending_chunks = 0
 
 
-def count_records(paths: Iterable[str | Path]) -> int:
-    """A cheap count of the records under ``paths`` (for progress bars)."""
-    import gzip
-
-    from qa.readers import expand, reader_for, read_jsonl
-
-    total = 0
-    for item in expand(paths):
-        if isinstance(item, Failure):
-            total += 1
-        elif reader_for(item) is read_jsonl:
-            try:
-                opener = gzip.open if item.name.lower().endswith(".gz") else open
-                with opener(item, "rb") as handle:
-                    total += sum(1 for line in handle if line.strip())
-            except (OSError, EOFError):
-                total += 1
-        else:
-            total += 1
-    return total
-
-
 def ingest_paths(paths: Iterable[str | Path], store: Store, embedder: Embeddings, settings: Settings,
                  on_progress: ProgressCallback | None = None, limit: int | None = None) -> IngestReport:
     """Ingest files and folders; ``limit`` stops after that many records (to try a large collection)."""
     from itertools import islice
 
     paths = list(paths)
-    max_bytes = int(settings.max_file_mb * 1e6)
+    limits = Limits.from_settings(settings)
     ingestor = Ingestor(store, embedder, settings, on_progress=on_progress)
-    total = count_records(paths) if on_progress else None
+    total = count_records(paths, limits) if on_progress else None
     if limit is not None and total is not None:
         total = min(total, limit)
-    return ingestor.feed(islice(iter_records(paths, max_bytes), limit), total=total)
+    return ingestor.feed(islice(iter_records(paths, limits), limit), total=total)
 
 
 def ingest_files(files: Iterable[tuple[Path, str]], store: Store, embedder: Embeddings, settings: Settings,
                  on_progress: ProgressCallback | None = None) -> IngestReport:
     """Ingest uploaded files: each as (temporary path, name the user knows it by, used as identity)."""
-    max_bytes = int(settings.max_file_mb * 1e6)
+    limits = Limits.from_settings(settings)
     files = list(files)
 
     def records():
         for path, name in files:
-            for record in read_file(Path(path), max_bytes, identity=name):
+            for record in read_file(Path(path), limits, identity=name):
                 if isinstance(record, Failure):
                     record.path = name
                 yield record
 
-    total = count_records([path for path, _ in files]) if on_progress else None
+    total = count_records([path for path, _ in files], limits) if on_progress else None
     return Ingestor(store, embedder, settings, on_progress=on_progress).feed(records(), total=total)
 
 

@@ -9,15 +9,39 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from qa.articles import Article, Failure
+from qa.articles import Article, Failure, printable
 from qa.cleaning import clean_text, normalize_date
 from qa.language import detect_language
 
 Record = Article | Failure
-Reader = Callable[[Path, bytes], Iterator[Record]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a file may hold: its size on disk, its size once decompressed, the length of one line."""
+
+    file_bytes: int = 200_000_000
+    expanded_bytes: int = 1_000_000_000
+    line_bytes: int = 1_048_576
+    max_ratio: int = 100  # a .gz expanding more than this many times its size is refused (a gzip bomb)
+    listed_failures: int = 50  # failures listed per file; the rest are counted in one last line
+
+    @classmethod
+    def from_settings(cls, settings) -> Limits:
+        return cls(file_bytes=int(settings.max_file_mb * 1e6), expanded_bytes=int(settings.max_expanded_mb * 1e6),
+                   line_bytes=int(settings.max_line_kb * 1024))
+
+
+Reader = Callable[[Path, Limits], Iterator[Record]]
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n >= 1e6 else f"{n / 1024:,.0f} KB"
 
 
 class DecodeError(ValueError):
@@ -49,10 +73,9 @@ def _build(origin: Path, *, id: str, title: str | None, text: str, warnings: lis
         return Failure(path=str(origin), line=meta.pop("line", None), reason="no text")
     if not title:
         title = _title_from(text)
-    meta.pop("line", None)
     lang = meta.pop("lang", None) or detect_language(f"{title}\n{text}")
     date = normalize_date(meta.pop("date", None))
-    return Article(id=id, title=title, text=text, lang=lang, date=date, warnings=warnings, **meta)
+    return Article(id=printable(id), title=title, text=text, lang=lang, date=date, warnings=warnings, **meta)
 
 
 def _title_from(text: str) -> str:
@@ -60,8 +83,14 @@ def _title_from(text: str) -> str:
     return first if len(first) <= 120 else first[:117].rsplit(" ", 1)[0] + "…"
 
 
-def read_text(path: Path, data: bytes) -> Iterator[Record]:
+def read_text(path: Path, limits: Limits) -> Iterator[Record]:
     """Plain text or Markdown: the first non-empty line is the title."""
+    data = path.read_bytes()
+    longest = max(len(line) for line in data.split(b"\n"))
+    if longest > limits.line_bytes:
+        yield Failure(path=str(path), reason=f"a line of {_mb(longest)} is longer than the limit of "
+                                             f"{_mb(limits.line_bytes)} (QA_MAX_LINE_KB): not an article")
+        return
     text, warning = decode(data)
     lines = text.strip().split("\n", 1)
     title = lines[0].strip()
@@ -84,11 +113,11 @@ def _strip_markdown(text: str) -> str:
     return re.sub(r"^\s*[-*+]\s+", "", text, flags=re.M)  # bullets
 
 
-def read_html(path: Path, data: bytes) -> Iterator[Record]:
+def read_html(path: Path, limits: Limits) -> Iterator[Record]:
     """A saved web page: main text, title, date and language, without menus, ads or scripts."""
     import trafilatura
 
-    html, warning = decode(data)
+    html, warning = decode(path.read_bytes())
     doc = trafilatura.bare_extraction(
         html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True,
     )
@@ -112,36 +141,85 @@ def _html_lang(html: str) -> str | None:
 _JSON_FIELDS = ("source", "url", "date", "lang")
 
 
-def read_jsonl(path: Path, data: bytes) -> Iterator[Record]:
+def read_jsonl(path: Path, limits: Limits) -> Iterator[Record]:
     """A collection, one JSON object a line: ``text`` required; ``id``, ``title``, ``date``,
-    ``source``, ``url``, ``lang`` optional."""
-    if path.name.lower().endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            yield Failure(path=str(path), reason=f"not a valid gzip file ({exc})")
-            return
-    text, warning = decode(data)
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Failure(path=str(path), line=number, reason=f"bad JSON ({exc.msg} at column {exc.colno})")
-            continue
-        if not isinstance(record, dict):
-            yield Failure(path=str(path), line=number, reason="not a JSON object")
-            continue
-        body = record.get("text")
-        if not isinstance(body, str) or not body.strip():
-            yield Failure(path=str(path), line=number, reason="record has no 'text'")
-            continue
-        ident = record.get("id") or record.get("url") or f"{path}#{number}"
-        meta = {k: str(record[k]) for k in _JSON_FIELDS if record.get(k) not in (None, "")}
-        yield _build(path, id=str(ident), title=record.get("title"), text=body,
-                     warnings=[warning] if warning else [], path=str(path), line=number, **meta)
+    ``source``, ``url``, ``lang`` optional. Read as a stream (``.gz`` decompressed on the way), so the
+    records before a corrupt or oversized part are kept; the first ``limits.listed_failures`` failures
+    are listed, the others counted."""
+    failures = 0
+    for number, line in _lines(path, limits):
+        record = line if isinstance(line, Failure) else _json_record(path, number, line)
+        if isinstance(record, Failure) and record.line is not None and not record.reason.startswith("corrupt"):
+            failures += 1
+            if failures > limits.listed_failures:
+                continue
+        if record is not None:
+            yield record
+    if failures > limits.listed_failures:
+        yield Failure(path=str(path), reason=f"{failures - limits.listed_failures:,} more records failed (not listed)")
 
+
+def _json_record(path: Path, number: int, line: bytes) -> Record | None:
+    if not line.strip():
+        return None
+    try:
+        text, warning = decode(line)
+    except DecodeError as exc:
+        return Failure(path=str(path), line=number, reason=str(exc))
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return Failure(path=str(path), line=number, reason=f"bad JSON ({exc.msg} at column {exc.colno})")
+    if not isinstance(record, dict):
+        return Failure(path=str(path), line=number, reason="not a JSON object")
+    body = record.get("text")
+    if not isinstance(body, str) or not body.strip():
+        return Failure(path=str(path), line=number, reason="record has no 'text'")
+    ident = record.get("id") or record.get("url") or f"{path}#{number}"
+    meta = {k: str(record[k]) for k in _JSON_FIELDS if record.get(k) not in (None, "")}
+    return _build(path, id=str(ident), title=record.get("title"), text=body,
+                  warnings=[warning] if warning else [], path=str(path), line=number, **meta)
+
+
+def _lines(path: Path, limits: Limits) -> Iterator[tuple[int, bytes | Failure]]:
+    """(line number, bytes) of a file, decompressed as it streams when it is a ``.gz``; the bounds of
+    ``limits`` are counted as it goes. A line over the bound is one Failure (and skipped); a file that
+    expands beyond its bound, or corrupt gzip data, ends the file with a Failure."""
+    compressed = path.name.lower().endswith(".gz")
+    number = expanded = 0
+    with open(path, "rb") as raw:
+        stream = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
+        try:
+            while line := stream.readline(limits.line_bytes + 1):
+                number += 1
+                expanded += len(line)
+                if len(line) > limits.line_bytes and not line.endswith(b"\n"):
+                    while (more := stream.readline(limits.line_bytes + 1)) and not more.endswith(b"\n"):
+                        expanded += len(more)
+                        if expanded > limits.expanded_bytes:
+                            break
+                    expanded += len(more)
+                    yield number, Failure(path=str(path), line=number, reason=(
+                        f"line longer than the limit of {_mb(limits.line_bytes)} (QA_MAX_LINE_KB): skipped"))
+                else:
+                    yield number, line
+                if expanded > limits.expanded_bytes:
+                    yield number, Failure(path=str(path), reason=(
+                        f"expands beyond the limit of {_mb(limits.expanded_bytes)} (QA_MAX_EXPANDED_MB): "
+                        f"reading stopped after line {number:,}"))
+                    return
+                if compressed and expanded > 1_000_000 and expanded > limits.max_ratio * raw.tell():
+                    yield number, Failure(path=str(path), reason=(
+                        f"expands more than {limits.max_ratio} times its size (a gzip bomb?): reading stopped "
+                        f"after line {number:,}"))
+                    return
+        except (OSError, EOFError, zlib.error) as exc:
+            yield number + 1, Failure(path=str(path), line=number + 1, reason=(
+                f"corrupt {'gzip data' if compressed else 'file'} ({exc}): reading stopped; the "
+                f"{number:,} lines before were read"))
+
+
+FOLDER_NOTES = re.compile(r"(?i)(readme|license|licence|changelog|notice|copying)(\.[a-z]+)?$")
 
 READERS: dict[str, Reader] = {
     ".txt": read_text,
@@ -163,12 +241,14 @@ def reader_for(path: Path) -> Reader | None:
 
 
 def expand(paths: Iterable[str | Path]) -> Iterator[Path | Failure]:
-    """Files under the given paths, folders recursively and in a stable order; hidden files skipped."""
+    """Files under the given paths, folders recursively and in a stable order. Inside folders, hidden files
+    and a folder's own notes (README, LICENSE, CHANGELOG, NOTICE) are skipped: they are not articles."""
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts):
+                if (child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts)
+                        and not FOLDER_NOTES.match(child.name)):
                     yield child
         elif path.is_file():
             yield path
@@ -176,7 +256,7 @@ def expand(paths: Iterable[str | Path]) -> Iterator[Path | Failure]:
             yield Failure(path=str(path), reason="no such file or folder")
 
 
-def read_file(path: Path, max_bytes: int, *, identity: str | None = None) -> Iterator[Record]:
+def read_file(path: Path, limits: Limits, *, identity: str | None = None) -> Iterator[Record]:
     """All records of one file; ``identity`` replaces the path as the id (uploads use their name)."""
     reader = reader_for(path)
     if reader is None:
@@ -187,12 +267,12 @@ def read_file(path: Path, max_bytes: int, *, identity: str | None = None) -> Ite
     if size == 0:
         yield Failure(path=str(path), reason="empty file")
         return
-    if size > max_bytes:
-        yield Failure(path=str(path), reason=f"file too large ({size / 1e6:.1f} MB > limit {max_bytes / 1e6:.1f} MB; "
-                                            "raise QA_MAX_FILE_MB to allow it)")
+    if size > limits.file_bytes:
+        yield Failure(path=str(path), reason=f"file too large ({size / 1e6:.1f} MB > limit "
+                                            f"{limits.file_bytes / 1e6:.1f} MB; raise QA_MAX_FILE_MB to allow it)")
         return
     try:
-        for record in reader(path, path.read_bytes()):
+        for record in reader(path, limits):
             if identity and isinstance(record, Article):
                 if record.id in (str(path), str(path.resolve()), record.url):
                     record.id = identity
@@ -206,9 +286,21 @@ def read_file(path: Path, max_bytes: int, *, identity: str | None = None) -> Ite
         yield Failure(path=str(path), reason=f"cannot read ({exc.strerror or exc})")
 
 
-def iter_records(paths: Iterable[str | Path], max_bytes: int) -> Iterator[Record]:
+def iter_records(paths: Iterable[str | Path], limits: Limits) -> Iterator[Record]:
     for item in expand(paths):
         if isinstance(item, Failure):
             yield item
         else:
-            yield from read_file(item, max_bytes)
+            yield from read_file(item, limits)
+
+
+def count_records(paths: Iterable[str | Path], limits: Limits) -> int:
+    """A cheap count of the records under ``paths`` (for progress bars): the lines of collections (within
+    their bounds), one for any other file."""
+    total = 0
+    for item in expand(paths):
+        if not isinstance(item, Failure) and reader_for(item) is read_jsonl and item.stat().st_size <= limits.file_bytes:
+            total += sum(1 for _, line in _lines(item, limits) if isinstance(line, Failure) or line.strip())
+        else:
+            total += 1
+    return total

@@ -118,7 +118,9 @@ def hybrid_search(store: Store, embedder, query: str, k: int, filters: Filters |
         rankings.append((store.search(vector, depth, where=where), weight))
         keyword = [c for c, _ in index.search(text, depth * 4) if filters is None or filters.accepts(c)]
         rankings.append((keyword[:depth], weight))
-    return collapse_near_duplicates(fuse(rankings)[: k * 4])[:k]
+    fused = fuse(rankings)[: k * 4]
+    committed = store.existing({c.article_id for c in fused})  # never a chunk of an article not (yet) stored
+    return collapse_near_duplicates([c for c in fused if c.article_id in committed])[:k]
 
 
 # ---------------------------------------------------------------- sentence-level ranking

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(220, ge=32, description="Target chunk size in tokens")
     chunk_overlap: int = Field(60, ge=0, description="Overlap between chunks in tokens")
     max_file_mb: float = Field(200.0, gt=0, description="Files larger than this are refused")
+    max_expanded_mb: float = Field(1000.0, gt=0, description="A .jsonl.gz expanding beyond this is refused "
+                                   "(read up to there), as is one expanding more than 100 times its size")
+    max_line_kb: int = Field(1024, gt=0, description="A collection's record (one line) longer than this is "
+                             "refused, as is a text file with such a line")
 
     # retrieval
     candidates: int = Field(24, ge=1, description="Candidate chunks whose sentences are ranked for each question")

@@ -16,7 +16,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import chromadb
@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from qa.articles import Article
 from qa.chunking import Chunk
+from qa.embeddings import embedder_setting
 
 COLLECTION = "chunks"
 _SCHEMA = """
@@ -120,7 +121,7 @@ class Store:
         if check_embedder and recorded and recorded != embedder:
             raise EmbedderMismatchError(
                 f"The store at {self.directory} was built with the embedder '{recorded}', not '{embedder}'. "
-                f"Either use the same embedder (QA_EMBEDDER={recorded}), or rebuild the store for the new one "
+                f"Either use the same embedder (QA_EMBEDDER={embedder_setting(recorded)}), or rebuild the store for the new one "
                 f"with: python ingest.py --store {self.directory} --rebuild  (re-embeds every stored article)."
             )
         self._client = chromadb.PersistentClient(
@@ -172,6 +173,17 @@ class Store:
     def find_by_hash(self, content_hash: str) -> str | None:
         row = self._db.execute("SELECT id FROM articles WHERE content_hash = ? LIMIT 1", (content_hash,)).fetchone()
         return row[0] if row else None
+
+    def existing(self, article_ids: Iterable[str]) -> set[str]:
+        """Which of these article ids are stored (committed): chunks written by an ingestion killed before
+        its article's row was committed are not."""
+        ids = list(article_ids)
+        found: set[str] = set()
+        for begin in range(0, len(ids), 500):
+            part = ids[begin:begin + 500]
+            rows = self._db.execute(f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(part))})", part)
+            found.update(row[0] for row in rows)
+        return found
 
     def list_articles(self) -> list[ArticleInfo]:
         rows = self._db.execute(
