@@ -1,9 +1,16 @@
-"""The web app's API, driven as a user of ``gradio_client`` would: the named endpoints ``ask`` and
-``summarize`` (one client, then several at once), clear errors, login and the loopback rule, and the
-escaping of untrusted article text. The app runs in-process on 127.0.0.1 with the small bundled model."""
+"""The web app's API, driven as a user of ``gradio_client`` would: the named endpoints ``ask``, ``summarize``
+and ``articles``, clear errors, login and the loopback rule, and the escaping of untrusted article text. The
+app runs in-process on 127.0.0.1.
+
+The fast tests answer with a scripted chat model (:mod:`tests.scripted`: what it says is a function of the
+prompt) over the real embedder and store; the ``slow`` ones with the small bundled model (one client, then
+several at once).
+"""
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 import threading
 import time
@@ -11,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, SEED
+from tests.conftest import SAMPLES, SEED, write_jsonl
+from tests.scripted import NOT_FOUND, Scripted
 
 pytestmark = [  # pandas deprecations inside Gradio's queue statistics
     pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
@@ -28,6 +36,7 @@ BRIDGE = (
     "bring more visitors to the old town.\n"
 )
 BRIDGE_QUESTION = "How long is the new harbour bridge in Riverton?"
+SEED_TITLE = SEED.read_text(encoding="utf-8").split("\n")[0]
 
 
 def free_port() -> int:
@@ -70,23 +79,92 @@ def article_id(assistant, title_start: str) -> str:
     return next(a.id for a in assistant.articles() if a.title.startswith(title_start))
 
 
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory):
-    return make_assistant(tmp_path_factory.mktemp("ui-api"))
+# ---------------------------------------------------------------- the scripted model's newsroom
+
+# two articles with a source and a date (for the filters), one of them in French
+NEWS = [
+    {"id": "portwell-bridge", "title": "Harbour bridge reopens after repairs", "source": "Coast Herald",
+     "date": "2022-05-02", "lang": "en",
+     "text": "The harbour bridge of Portwell reopened on Monday after eight months of repairs costing £12m, the "
+             "council said. Engineer Sarah Lane, who led the works, said the steel deck had been replaced. "
+             "Traffic is expected to return to normal within a week."},
+    {"id": "villebourg-budget", "title": "Conseil municipal de Villebourg : le budget 2021 adopté",
+     "source": "Le Courrier", "date": "2021-03-09", "lang": "fr",
+     "text": "Le conseil municipal de Villebourg a adopté mardi un budget de 14 millions d'euros pour 2021, a "
+             "annoncé la maire Claire Dumont. La maire a précisé que 3 millions d'euros seraient consacrés à la "
+             "rénovation des écoles. Le chantier des écoles commencera en septembre."},
+]
+FOLLOW_UP = "How much did the Riverton harbour bridge cost?"  # how the script rewrites a follow-up question
+# question → (words of the sentence the scripted model names as its evidence, its answer)
+SCRIPTED_ANSWERS = {
+    BRIDGE_QUESTION: ("420 metres", "The bridge is 420 metres long."),
+    FOLLOW_UP: ("38 million pounds", "It cost 38 million pounds."),
+    "Combien de millions pour les écoles de Villebourg ?": ("rénovation des écoles", "3 millions d'euros."),
+}
+BRIDGE_SUMMARY = "Riverton opened its new harbour bridge, 420 metres long, on Saturday."
+
+
+def newsroom(last: str, _n: int) -> str:
+    """The scripted model: answers the questions of :data:`SCRIPTED_ANSWERS` with the number the prompt gives
+    their evidence sentence (NOT_FOUND when no such sentence was retrieved, or for any other question), says
+    yes to the verification, rewrites follow-ups as :data:`FOLLOW_UP`, and summarizes the Riverton article."""
+    if last.startswith("<passages>"):
+        question = re.search(r"^Question: (.*)$", last, re.MULTILINE).group(1).strip()
+        if question not in SCRIPTED_ANSWERS:
+            return NOT_FOUND
+        words, answer = SCRIPTED_ANSWERS[question]
+        line = re.search(rf"^\((\d+)\) [^\n]*{re.escape(words)}", last, re.MULTILINE)
+        return json.dumps({"sentences": [int(line.group(1))], "answer": answer}) if line else NOT_FOUND
+    if "Does this sentence answer the question?" in last:
+        return "yes"
+    if last.startswith("Conversation so far:"):
+        return FOLLOW_UP
+    if last.startswith("<article>") and "Riverton" in last:
+        return BRIDGE_SUMMARY
+    return "I cannot help with that."
+
+
+def make_scripted_store(folder: Path) -> Path:
+    """The Riverton article, the seed article (French) and :data:`NEWS`, in a store (real embedder)."""
+    from qa import Assistant
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "riverton-bridge.txt").write_text(BRIDGE, encoding="utf-8")
+    news = write_jsonl(folder / "news.jsonl", NEWS)
+    report = Assistant(store_dir=folder / "store").ingest([folder / "riverton-bridge.txt", SEED, news])
+    assert report.ok and report.added == 4, report.summary()
+    return folder / "store"
+
+
+def scripted_assistant(store_dir: Path, script=newsroom, **settings):
+    """An Assistant over ``store_dir`` whose chat model is scripted (the local model's limits: one answer at a
+    time); returns it with its model, whose ``calls`` record every prompt."""
+    from qa import Assistant
+
+    assistant = Assistant(store_dir=store_dir, **{"llm": "local", "translate_queries": False, **settings})
+    model = Scripted(script=script)
+    assistant.__dict__["llm"] = model
+    return assistant, model
 
 
 @pytest.fixture(scope="module")
-def app_url(assistant):
+def scripted_store(tmp_path_factory):
+    return make_scripted_store(tmp_path_factory.mktemp("ui-api-scripted"))
+
+
+@pytest.fixture(scope="module")
+def scripted(scripted_store):
+    assistant, _ = scripted_assistant(scripted_store)
     demo, url = start_app(assistant)
-    yield url
+    yield {"assistant": assistant, "url": url}
     demo.close()
 
 
 @pytest.fixture(scope="module")
-def client(app_url):
+def fast_client(scripted):
     from gradio_client import Client
 
-    return Client(app_url, verbose=False)
+    return Client(scripted["url"], verbose=False)
 
 
 # ---------------------------------------------------------------- without a model
@@ -105,9 +183,10 @@ def test_untrusted_text_is_escaped():
     answer = {"answer": evil, "refused": False, "sources": [{
         "n": 1, "article_id": "evil", "title": evil, "source": "<i>S</i>", "date": "2020-01-01", "lang": "en",
         "url": "http://evil.example/a?x=\"'><script>", "quote": evil, "start": 0, "end": len(evil)}]}
-    cards = render_sources(answer)
-    assert "<script" not in cards and "<img" not in cards and "<i>" not in cards
-    assert cards.count("<mark>") == 1 and "&lt;script&gt;alert(1)&lt;/script&gt;" in cards
+    for cards in (render_sources(answer), render_sources(answer, {"evil": article.text})):  # with its context too
+        assert "<script" not in cards and "<img" not in cards and "<i>" not in cards and "<b>" not in cards
+        assert cards.count("<mark>") == 1 and "&lt;script&gt;alert(1)&lt;/script&gt;" in cards
+    assert "Second &lt;b&gt;paragraph&lt;/b&gt;" in render_sources(answer, {"evil": article.text})
     bubble = md_safe(evil + " [1]")
     assert "<img" not in bubble and "](" not in bubble and "![" not in bubble and "${" not in bubble
     assert '<span class="nd-cite">&#91;1&#93;</span>' in bubble
@@ -127,12 +206,16 @@ def test_loopback_rule_and_login_from_environment(monkeypatch, capsys):
     assert auth_from_env({"QA_UI_USER": "desk"}) is None
 
 
-def test_login_is_required_when_configured(assistant):
+# ---------------------------------------------------------------- the endpoints, with the scripted model
+
+
+def test_login_is_required_when_configured(scripted):
     from gradio_client import Client
 
     from qa.ui import auth_from_env
 
-    demo, url = start_app(assistant, auth=auth_from_env({"QA_UI_USER": "desk", "QA_UI_PASSWORD": "s3cret"}))
+    demo, url = start_app(scripted["assistant"], auth=auth_from_env({"QA_UI_USER": "desk",
+                                                                     "QA_UI_PASSWORD": "s3cret"}))
     try:
         with pytest.raises(Exception):  # noqa: B017  (gradio_client raises its own error for a missing login)
             Client(url, verbose=False)
@@ -145,45 +228,68 @@ def test_login_is_required_when_configured(assistant):
         demo.close()
 
 
-# ---------------------------------------------------------------- the endpoints
-
-
-def test_named_endpoints_are_documented(client):
-    named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert {"/ask", "/summarize", "/articles"} <= set(named)
+def test_named_endpoints_are_documented(fast_client):
+    named = fast_client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert set(named) == {"/ask", "/summarize", "/articles"}, "UI events must stay private"
-    ask_params = [p["parameter_name"] for p in named["/ask"]["parameters"]]
-    assert ask_params == ["question", "history", "filters"]
+    assert [p["parameter_name"] for p in named["/ask"]["parameters"]] == ["question", "history", "filters"]
     assert [p["parameter_name"] for p in named["/summarize"]["parameters"]] == ["article_id", "style", "language"]
+    assert [p["parameter_name"] for p in named["/articles"]["parameters"]] == ["query"]
 
 
-def test_ask_returns_the_answer_with_its_sources(client, assistant):
-    result = client.predict(BRIDGE_QUESTION, api_name="/ask")
-    assert {"question", "answer", "sources", "language", "refused"} <= set(result)
-    assert result["question"] == BRIDGE_QUESTION and result["language"] == "en"
-    assert not result["refused"], result
-    assert result["sources"], result
-    for source in result["sources"]:
-        article = assistant.store.get_article(source["article_id"])
-        assert article is not None and source["title"] == article.title
-        assert article.text[source["start"]:source["end"]] == source["quote"]
-    assert f"[{result['sources'][0]['n']}]" in result["answer"]
+def test_ask_returns_the_answer_with_its_sources_scripted(fast_client, scripted):
+    store = scripted["assistant"].store
+    result = fast_client.predict(BRIDGE_QUESTION, api_name="/ask")
+    assert result["question"] == BRIDGE_QUESTION and result["language"] == "en" and not result["refused"]
+    assert result["answer"] == "The bridge is 420 metres long [1]."
+    [source] = result["sources"]
+    assert source["n"] == 1 and source["title"] == "Riverton opens its new harbour bridge"
+    assert "420 metres long" in source["quote"]
+    assert store.get_article(source["article_id"]).text[source["start"]:source["end"]] == source["quote"]
 
 
-def test_summarize_returns_the_summary_then_the_cached_one(client, assistant):
-    bridge = article_id(assistant, "Riverton")
-    first = client.predict(bridge, "abstract", None, api_name="/summarize")
+def test_ask_with_history_and_filters_scripted(fast_client):
+    follow_up = fast_client.predict("How much did it cost?", [[BRIDGE_QUESTION, "420 metres [1]."]],
+                                    {"languages": ["en"]}, api_name="/ask")
+    assert follow_up["standalone_question"] == FOLLOW_UP and not follow_up["refused"]
+    assert [s["lang"] for s in follow_up["sources"]] == ["en"]
+    # the same question, only over the French articles: the bridge's sentence is not among the passages
+    french = fast_client.predict("How much did it cost?", [[BRIDGE_QUESTION, "420 metres [1]."]],
+                                 {"languages": ["fr"]}, api_name="/ask")
+    assert french["refused"] and french["sources"] == []
+
+
+def test_ask_refuses_what_the_articles_do_not_say_scripted(fast_client):
+    result = fast_client.predict("Who won the 2019 Nobel prize in economics?", None, None, api_name="/ask")
+    assert result["refused"] and result["sources"] == []
+    assert result["answer"] and "[" not in result["answer"]
+
+
+def test_summarize_returns_the_summary_then_the_cached_one_scripted(fast_client, scripted):
+    bridge = article_id(scripted["assistant"], "Riverton")
+    first = fast_client.predict(bridge, "abstract", None, api_name="/summarize")
     assert first["article_id"] == bridge and first["style"] == "abstract" and first["language"] == "en"
-    assert first["summary"].strip()
-    started = time.perf_counter()
-    again = client.predict(article_id=bridge, style="abstract", language="", api_name="/summarize")
+    assert first["summary"] == BRIDGE_SUMMARY and first["cached"] is False
+    again = fast_client.predict(article_id=bridge, style="abstract", language="", api_name="/summarize")
     assert again["cached"] is True and again["summary"] == first["summary"]
-    assert time.perf_counter() - started < 10
 
 
-def test_errors_are_clear_messages(client):
+def test_articles_lists_and_searches_the_store(fast_client):
+    listed = fast_client.predict(api_name="/articles")
+    assert sorted(a["title"] for a in listed) == sorted([BRIDGE.split("\n")[0], SEED_TITLE,
+                                                         *(n["title"] for n in NEWS)])
+    assert all({"id", "title", "source", "date", "lang", "chunks"} <= set(a) for a in listed)
+    assert not any("content_hash" in a or "path" in a for a in listed)
+    found = fast_client.predict("herald 2022", api_name="/articles")
+    assert [a["id"] for a in found] == ["portwell-bridge"]
+    assert fast_client.predict("no such words", api_name="/articles") == []
+
+
+@pytest.mark.parametrize("app", ["fast_client", pytest.param("client", marks=pytest.mark.slow)])
+def test_errors_are_clear_messages(app, request):
+    """The same messages with the scripted model and with the real one (none of them reaches the model)."""
     from gradio_client.exceptions import AppError
 
+    client = request.getfixturevalue(app)
     with pytest.raises(AppError, match="No article with id 'no-such-article'"):
         client.predict("no-such-article", "short", None, api_name="/summarize")
     with pytest.raises(AppError, match="Unknown summary style"):
@@ -199,14 +305,32 @@ def test_errors_are_clear_messages(client):
     assert "Empty question" in str(info.value) and "Traceback" not in str(info.value)
 
 
-def test_no_articles_and_missing_model_are_clear_messages(assistant, tmp_path):
+def test_an_unreachable_model_is_a_clear_message(scripted_store):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    def down(_last, _n):
+        raise ConnectionError("connection refused")
+
+    assistant, _ = scripted_assistant(scripted_store, script=down)
+    demo, url = start_app(assistant)
+    try:
+        with pytest.raises(AppError, match=r"The language model could not be reached \(ConnectionError"):
+            Client(url, verbose=False).predict(BRIDGE_QUESTION, api_name="/ask")
+    finally:
+        demo.close()
+
+
+def test_no_articles_and_missing_model_are_clear_messages(scripted, tmp_path):
+    """An empty store, and a local model file that does not exist (the real model class: nothing scripted)."""
     from gradio_client import Client
     from gradio_client.exceptions import AppError
 
     from qa import Assistant
 
-    empty = Assistant(assistant.settings.model_copy(update={"store_dir": tmp_path / "empty"}))
-    missing = Assistant(assistant.settings.model_copy(update={"model_path": tmp_path / "no-such-model.gguf"}))
+    settings = scripted["assistant"].settings
+    empty = Assistant(settings.model_copy(update={"store_dir": tmp_path / "empty"}))
+    missing = Assistant(settings.model_copy(update={"model_path": tmp_path / "no-such-model.gguf"}))
     for instance, message in ((empty, "No articles in"), (missing, "Model file not found")):
         demo, url = start_app(instance)
         try:
@@ -216,6 +340,55 @@ def test_no_articles_and_missing_model_are_clear_messages(assistant, tmp_path):
             demo.close()
 
 
+# ---------------------------------------------------------------- the endpoints, with the small bundled model
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    return make_assistant(tmp_path_factory.mktemp("ui-api"))
+
+
+@pytest.fixture(scope="module")
+def app_url(assistant):
+    demo, url = start_app(assistant)
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+@pytest.mark.slow
+def test_ask_returns_the_answer_with_its_sources(client, assistant):
+    result = client.predict(BRIDGE_QUESTION, api_name="/ask")
+    assert {"question", "answer", "sources", "language", "refused"} <= set(result)
+    assert result["question"] == BRIDGE_QUESTION and result["language"] == "en"
+    assert not result["refused"], result
+    assert result["sources"], result
+    for source in result["sources"]:
+        article = assistant.store.get_article(source["article_id"])
+        assert article is not None and source["title"] == article.title
+        assert article.text[source["start"]:source["end"]] == source["quote"]
+    assert f"[{result['sources'][0]['n']}]" in result["answer"]
+
+
+@pytest.mark.slow
+def test_summarize_returns_the_summary_then_the_cached_one(client, assistant):
+    bridge = article_id(assistant, "Riverton")
+    first = client.predict(bridge, "abstract", None, api_name="/summarize")
+    assert first["article_id"] == bridge and first["style"] == "abstract" and first["language"] == "en"
+    assert first["summary"].strip()
+    started = time.perf_counter()
+    again = client.predict(article_id=bridge, style="abstract", language="", api_name="/summarize")
+    assert again["cached"] is True and again["summary"] == first["summary"]
+    assert time.perf_counter() - started < 10
+
+
+@pytest.mark.slow
 def test_several_clients_at_once(app_url, assistant):
     """Three clients at the same time (their own sessions): two questions, one of them a follow-up, and a
     summary. The local model serves one at a time (queued), each gets its own result."""
@@ -246,8 +419,9 @@ def test_several_clients_at_once(app_url, assistant):
     assert not errors, errors
     assert set(results) == set(jobs), f"unfinished after {time.perf_counter() - started:.0f} s"
     assert results["ask"]["question"] == "Who built the Riverton bridge?"
-    assert results["follow-up"]["question"] == "How much did it cost?"
-    assert all(s["lang"] == "en" for s in results["follow-up"]["sources"])
-    if not results["follow-up"]["refused"]:
-        assert results["follow-up"]["standalone_question"], "the follow-up was not rewritten with the history"
+    follow_up = results["follow-up"]
+    assert follow_up["question"] == "How much did it cost?"
+    assert follow_up["standalone_question"], "the follow-up was not rewritten with the history"
+    assert not follow_up["refused"] and follow_up["sources"], follow_up
+    assert {s["lang"] for s in follow_up["sources"]} == {"en"}  # the language filter holds
     assert results["summary"]["article_id"] == seed and results["summary"]["summary"].strip()

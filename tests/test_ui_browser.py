@@ -20,6 +20,7 @@ from tests.conftest import ROOT, SAMPLES, write_jsonl
 from tests.test_ui_api import BRIDGE_QUESTION, make_assistant, start_app
 
 pytestmark = [
+    pytest.mark.slow,  # the small bundled model answers in a real browser
     pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
 ]

@@ -1,5 +1,6 @@
 """What the page does, as plain methods over an :class:`~qa.assistant.Assistant`: no Gradio inside, so it is
-testable without a browser."""
+testable without a browser. Everything goes through the Assistant; results are plain data (dicts, lists)
+that :mod:`qa.ui.render` turns into HTML."""
 
 from __future__ import annotations
 
@@ -7,13 +8,54 @@ import json
 import re
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from pathlib import Path
 
 from qa.retrieval import Filters
 from qa.settings import Settings
-from qa.ui.render import esc, friendly_error, language_label
+from qa.store import StoreError
+from qa.ui.render import friendly_error, language_label
 
 UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".gz"]
+FILTER_KEYS = ("languages", "sources", "article_ids", "date_from", "date_to")
+
+
+@dataclass(frozen=True)
+class IngestProgress:
+    """Where an upload stands: the result rows of the files done so far and, while one is being ingested,
+    which (``file``) and how far (``done`` of ``total`` articles, once the file's reader knows the total)."""
+
+    rows: tuple[dict, ...] = ()
+    file: str | None = None  # "Adding a.jsonl (2 of 3 files)"; None once every file is done
+    done: int = 0
+    total: int | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.file is None
+
+    @property
+    def running(self) -> str | None:
+        """What is being done, as a person reads it; None once finished."""
+        if self.file is None:
+            return None
+        return f"{self.file}: {self.done:,} of {self.total:,} articles…" if self._counted else f"{self.file}…"
+
+    @property
+    def fraction(self) -> float | None:
+        """The fraction of the current file's articles done, when it holds several (None otherwise)."""
+        return self.done / self.total if self.file is not None and self._counted else None
+
+    @property
+    def _counted(self) -> bool:
+        return bool(self.total and self.total > 1)
+
+
+def failed_row(name: str, summary: str, details: list[str] | None = None) -> dict:
+    """The result row of a file (or pasted article) that could not be added."""
+    return {"name": name, "status": "failed", "label": "failed", "summary": summary, "details": list(details or [])}
 
 
 class NewsdeskUI:
@@ -21,50 +63,46 @@ class NewsdeskUI:
 
     def __init__(self, assistant):
         self.assistant = assistant
-        self.settings: Settings = assistant.settings
 
     @property
-    def store(self):
-        return self.assistant.store
+    def settings(self) -> Settings:
+        return self.assistant.settings
 
     # ------------------------------------------------------------ status
-    def model_label(self) -> str:
-        s = self.settings
-        if s.llm == "openai":
-            return f"{s.openai_model} (OpenAI-compatible endpoint {s.openai_base_url or 'api.openai.com'})"
-        if s.model_path:
-            return f"{Path(s.model_path).name} (local, llama.cpp)"
-        from qa.bundled import BUNDLED
-
-        return f"{BUNDLED[s.bundled_model].filename.removesuffix('.gguf')} (local, llama.cpp)"
-
     def status(self) -> dict:
+        """The store's stats and the model's label (``Assistant.stats``), or ``{"error", "llm"}``."""
         try:
-            stats = self.store.stats()
-        except Exception as exc:  # noqa: BLE001
-            return {"error": friendly_error(exc), "llm": self.model_label()}
-        return {**stats, "llm": self.model_label()}
-
-    def status_html(self) -> str:
-        st = self.status()
-        if "error" in st:
-            return f'<div class="nd-status nd-status-error" id="nd-status">{esc(st["error"])}</div>'
-        return ('<div class="nd-status" id="nd-status">'
-                f'<span title="embedder">Embedder <b>{esc(st["embedder"])}</b></span>'
-                f'<span title="language model">LLM <b>{esc(st["llm"])}</b></span>'
-                f'<span><b class="nd-count-articles">{st["articles"]}</b> articles</span>'
-                f'<span><b class="nd-count-chunks">{st["chunks"]}</b> chunks</span></div>')
+            return self.assistant.stats()
+        except Exception as exc:  # noqa: BLE001  (shown in the masthead instead of the counts)
+            return {"error": friendly_error(exc), "llm": self.assistant.model_label()}
 
     # ------------------------------------------------------------ filters
     def filter_choices(self) -> dict:
+        """The choices of the filter dropdowns: ``languages`` and ``articles`` as (label, value) pairs, ``sources``."""
         articles = self.assistant.articles()
         sources = sorted({a.source for a in articles if a.source})
-        languages = [(f"{language_label(code)} ({n})", code) for code, n in self.store.languages().items()]
+        languages = [(f"{language_label(code)} ({n})", code) for code, n in self.assistant.languages().items()]
         items = [(f"{a.title[:90]}{' — ' + a.date if a.date else ''}", a.id) for a in articles]
         return {"languages": languages, "sources": sources, "articles": items}
 
     @staticmethod
+    def active_filters(languages=None, sources=None, article_ids=None, date_from=None, date_to=None) -> list[str]:
+        """The filters set, in words (one item per kind of filter); empty when none is."""
+        parts = []
+        if languages:
+            parts.append(", ".join(language_label(x) for x in languages))
+        if sources:
+            parts.append(", ".join(sources))
+        if date_from or date_to:
+            parts.append(f"{date_from or '…'} → {date_to or '…'}")
+        if article_ids:
+            parts.append(f"{len(article_ids)} chosen article{'s' if len(article_ids) > 1 else ''}")
+        return parts
+
+    @staticmethod
     def make_filters(languages=None, sources=None, article_ids=None, date_from=None, date_to=None) -> Filters | None:
+        """The retrieval filters of the page's (or the API's) values; None when nothing is filtered. Dates may be
+        written YYYY, YYYY-MM or YYYY-MM-DD (a ValueError says so otherwise)."""
         date_from, date_to = _iso_date(date_from, end=False), _iso_date(date_to, end=True)
         filters = Filters(languages=list(languages or []), sources=list(sources or []),
                           article_ids=list(article_ids or []), date_from=date_from, date_to=date_to)
@@ -72,21 +110,44 @@ class NewsdeskUI:
 
     # ------------------------------------------------------------ answers
     def ask(self, question: str, history: list | None = None, filters: Filters | dict | None = None) -> dict:
+        """The answer as a dict (the ``/ask`` endpoint): ``history`` as [[question, answer], ...], ``filters`` as a
+        dict of :data:`FILTER_KEYS` (unknown keys are an error)."""
         if isinstance(filters, dict):
-            known = ("languages", "sources", "article_ids", "date_from", "date_to")
-            unknown = sorted(set(filters) - set(known))
+            unknown = sorted(set(filters) - set(FILTER_KEYS))
             if unknown:
-                raise ValueError(f"Unknown filter {', '.join(unknown)}: use {', '.join(known)}.")
-            filters = self.make_filters(**{k: filters.get(k) for k in known})
+                raise ValueError(f"Unknown filter {', '.join(unknown)}: use {', '.join(FILTER_KEYS)}.")
+            filters = self.make_filters(**{k: filters.get(k) for k in FILTER_KEYS})
         history = history or []
         if not all(isinstance(turn, (list, tuple)) and len(turn) == 2 for turn in history):
             raise ValueError("history is a list of [question, answer] pairs.")
         turns = [(str(q), str(a)) for q, a in history]
         return self.assistant.ask(question, history=turns, filters=filters).model_dump()
 
-    def stream(self, question: str, history: list, filters: Filters | None) -> Iterator[str | dict]:
+    def stream_answer(self, question: str, history: list, filters: Filters | None) -> Iterator[str | dict]:
+        """Yield the answer's text so far (the whole of it each time) as the model writes it, then the checked
+        answer as a dict last."""
+        text = ""
         for item in self.assistant.stream(question, history=history, filters=filters):
-            yield item if isinstance(item, str) else item.model_dump()
+            if isinstance(item, str):
+                text += item
+                yield text
+            else:
+                yield item.model_dump()
+
+    def source_texts(self, answer: dict | None) -> dict[str, str]:
+        """The full text of each article an answer cites, by id (to show its quotes in their context)."""
+        texts: dict[str, str] = {}
+        for source in (answer or {}).get("sources") or []:
+            article_id = source["article_id"]
+            if article_id in texts:
+                continue
+            try:
+                article = self.assistant.article(article_id)
+            except StoreError:  # a quote without its context is still a source
+                article = None
+            if article is not None:
+                texts[article_id] = article.text
+        return texts
 
     # ------------------------------------------------------------ library
     def search(self, query: str = "") -> list:
@@ -99,6 +160,10 @@ class NewsdeskUI:
             if all(w in hay for w in words):
                 found.append(a)
         return found
+
+    def article_list(self, query: str = "") -> list[dict]:
+        """The ``/articles`` endpoint: id, title, source, date, lang, chunks... of the articles found."""
+        return [a.model_dump(exclude={"content_hash", "path"}) for a in self.search(query)]
 
     @staticmethod
     def row(article) -> list:
@@ -120,51 +185,102 @@ class NewsdeskUI:
             return ids[index]
         return None
 
+    def article(self, article_id: str | None):
+        """The stored :class:`~qa.articles.Article` (full text), or None."""
+        return self.assistant.article(article_id) if article_id else None
+
+    def delete(self, article_id: str) -> bool:
+        """Remove an article, its chunks and its summaries; False when it was already gone."""
+        return self.assistant.delete(article_id)
+
+    # ------------------------------------------------------------ summaries
     def summarize(self, article_id: str, style: str = "short", language: str | None = None) -> dict:
-        fn = getattr(self.assistant, "summarize", None)
-        if fn is None:
-            raise RuntimeError("Summaries are not available in this version of newsdesk QA.")
-        return fn(article_id, style=style, language=language or None).model_dump()
+        return self.assistant.summarize(article_id, style=style, language=language or None).model_dump()
 
     def stream_summary(self, article_id: str, style: str, language: str | None) -> Iterator[str | dict]:
-        fn = getattr(self.assistant, "stream_summary", None)
-        if fn is None:
-            raise RuntimeError("Summaries are not available in this version of newsdesk QA.")
-        for item in fn(article_id, style=style, language=language or None):
-            yield item if isinstance(item, str) else item.model_dump()
+        """Yield the summary's text so far as the model writes it, then the checked summary as a dict last."""
+        text = ""
+        for item in self.assistant.stream_summary(article_id, style=style, language=language or None):
+            if isinstance(item, str):
+                text += item
+                yield text
+            else:
+                yield item.model_dump()
 
     def cached_summary(self, article_id: str, style: str, language: str | None) -> dict | None:
-        """A summary made before for this article, style and language, without touching the model; None if none."""
+        """A summary made before for this article, style and language (the model is not called); None if none,
+        or when the article has just been deleted."""
         try:
-            from qa import summaries as sm
-
-            article = self.store.get_article(article_id)
-            if article is None:
-                return None
-            lang = sm.language_code(language) or sm.article_language(article)
-            key = sm.model_key(self.settings)
-            text = self.store.get_summary(article.content_hash, style, lang, key)
-            if text is None:
-                return None
-            return {"article_id": article.id, "title": article.title, "summary": text, "language": lang,
-                    "style": style, "model": key.split("#")[0], "cached": True, "seconds": 0.0}
-        except Exception:  # noqa: BLE001  (only an optimisation: the Summarize button still works)
+            summary = self.assistant.cached_summary(article_id, style=style, language=language or None)
+        except (StoreError, KeyError):
             return None
+        return summary.model_dump() if summary is not None else None
 
     # ------------------------------------------------------------ adding articles
-    def ingest_one(self, path: str | Path, name: str, on_progress=None) -> dict:
-        """Ingest one uploaded file; its result as a row for :func:`render_ingest_results`. ``on_progress(done,
-        total, title)`` is called after each article of the file."""
-        from qa.ingestion import ingest_files
+    def ingest_uploads(self, paths: list[str | Path] | None, poll: float = 0.5) -> Iterator[IngestProgress]:
+        """Ingest uploaded files one after the other in a worker thread, yielding an :class:`IngestProgress`
+        whenever it changes (checked every ``poll`` seconds): at the start of each file, as its articles are
+        done, and a finished one last. A file that fails is a failed row; the others are still ingested."""
+        paths = [p for p in (paths or []) if p]
+        if not paths:
+            raise ValueError("Choose one or more files first.")
+        rows: list[dict] = []
+        for i, path in enumerate(paths):
+            name = Path(path).name
+            where = f"Adding {name}" + (f" ({i + 1} of {len(paths)} files)" if len(paths) > 1 else "")
+            latest = [(0, None)]  # (done, total), replaced whole by the worker
 
-        path = Path(path)
-        if not any(name.lower().endswith(ext) for ext in (*UPLOAD_TYPES, ".jsonl.gz")) or (
-                name.lower().endswith(".gz") and not name.lower().endswith(".jsonl.gz")):
-            return {"name": name, "status": "failed", "label": "failed",
-                    "summary": "unsupported file type", "details": [
-                        "Upload .txt, .md, .html/.htm, .jsonl or .jsonl.gz files."]}
-        report = ingest_files([(path, name)], self.store, self.assistant.embedder, self.settings,
-                              on_progress=on_progress)
+            def on_progress(done, total, _title, latest=latest):
+                latest[0] = (done, total)
+
+            with ThreadPoolExecutor(1, thread_name_prefix="newsdesk-ingest") as pool:
+                job = pool.submit(self.ingest_one, path, name, on_progress)
+                shown = None
+                while True:
+                    if latest[0] != shown:
+                        shown = latest[0]
+                        yield IngestProgress(tuple(rows), where, *shown)
+                    try:
+                        rows.append(job.result(timeout=poll))
+                        break
+                    except FutureTimeout:
+                        continue
+                    except Exception as exc:  # noqa: BLE001  (this file's row says why; the next files go on)
+                        rows.append(failed_row(name, friendly_error(exc)))
+                        break
+        yield IngestProgress(tuple(rows))
+
+    def ingest_one(self, path: str | Path, name: str, on_progress=None) -> dict:
+        """Ingest one uploaded file; its result as a row for :func:`~qa.ui.render.render_ingest_results`.
+        ``on_progress(done, total, title)`` is called after each article of the file."""
+        lower = name.lower()
+        if not lower.endswith((*UPLOAD_TYPES, ".jsonl.gz")) or (lower.endswith(".gz")
+                                                                 and not lower.endswith(".jsonl.gz")):
+            return failed_row(name, "unsupported file type", ["Upload .txt, .md, .html/.htm, .jsonl or .jsonl.gz files."])
+        report = self.assistant.ingest_files([(path, name)], on_progress=on_progress)
+        return self._report_row(name, report)
+
+    def ingest_text(self, title: str, text: str, source: str = "", date: str = "", url: str = "",
+                    lang: str = "") -> dict:
+        """Ingest an article pasted in the page; its result row (a failed row says why, it never raises)."""
+        title, text = (title or "").strip(), (text or "").strip()
+        if not text:
+            return failed_row("pasted article", "no text", ["Paste the article's text."])
+        if not title:
+            title = text.split("\n", 1)[0][:120]
+        slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "article"
+        record = {"id": (url or "").strip() or f"pasted:{slug}", "title": title, "text": text}
+        for key, value in (("source", source), ("date", date), ("url", url), ("lang", lang)):
+            if value and str(value).strip():
+                record[key] = str(value).strip()
+        name = f"pasted: {title}"
+        try:
+            with tempfile.TemporaryDirectory(prefix="newsdesk-paste-") as folder:
+                path = Path(folder) / "pasted.jsonl"
+                path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+                report = self.assistant.ingest_files([(path, "pasted.jsonl")])
+        except Exception as exc:  # noqa: BLE001  (a clear message in the results, never a stack trace)
+            return failed_row(name, friendly_error(exc))
         return self._report_row(name, report)
 
     def _report_row(self, name: str, report) -> dict:
@@ -172,7 +288,7 @@ class NewsdeskUI:
         for f in report.failures:
             details.append(f"line {f.line}: {f.reason}" if f.line else f.reason)
         for d in report.duplicates:
-            twin = self.store.get_article(d.of)
+            twin = self.assistant.article(d.of)
             details.append(f"same text as “{twin.title if twin else d.of}” (already stored)")
         details.extend(w.replace(str(name) + ": ", "", 1) for w in report.warnings[:5])
         counts = [(report.added, "added"), (report.updated, "updated"), (report.unchanged, "unchanged"),
@@ -190,28 +306,6 @@ class NewsdeskUI:
         return {"name": name, "status": status, "label": label, "summary": summary, "details": details,
                 "added_ids": list(report.added_ids)}
 
-    def ingest_text(self, title: str, text: str, source: str = "", date: str = "", url: str = "",
-                    lang: str = "") -> dict:
-        """Ingest an article pasted in the page."""
-        title, text = (title or "").strip(), (text or "").strip()
-        if not text:
-            return {"name": "pasted article", "status": "failed", "label": "failed",
-                    "summary": "no text", "details": ["Paste the article's text."]}
-        if not title:
-            title = text.split("\n", 1)[0][:120]
-        slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "article"
-        record = {"id": (url or "").strip() or f"pasted:{slug}", "title": title, "text": text}
-        for key, value in (("source", source), ("date", date), ("url", url), ("lang", lang)):
-            if value and str(value).strip():
-                record[key] = str(value).strip()
-        with tempfile.TemporaryDirectory(prefix="newsdesk-paste-") as folder:
-            path = Path(folder) / "pasted.jsonl"
-            path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
-            from qa.ingestion import ingest_files
-
-            report = ingest_files([(path, "pasted.jsonl")], self.store, self.assistant.embedder, self.settings)
-        return self._report_row(f"pasted: {title}", report)
-
 
 def _iso_date(value: str | None, *, end: bool) -> str | None:
     value = (value or "").strip()
@@ -226,4 +320,3 @@ def _iso_date(value: str | None, *, end: bool) -> str | None:
     elif day is None:
         day = "31" if end else "01"
     return f"{year}-{int(month):02d}-{int(day):02d}"
-

@@ -1,24 +1,42 @@
 """The page (Gradio Blocks): the Ask, Library and Add articles tabs, their events and the named API endpoints
-``/ask``, ``/summarize`` and ``/articles`` (see docs/app.md)."""
+``/ask``, ``/summarize`` and ``/articles`` (see docs/app.md).
+
+- :func:`layout` builds the components and returns them by name (a :class:`Page`); it wires nothing.
+- :class:`NewsdeskApp` holds the event handlers and wires them. A handler takes the values of its inputs as
+  named parameters and returns (or yields) ``{component: new value}`` for the components it changes; what it
+  does is done by the :class:`~qa.ui.controller.NewsdeskUI` and rendered by :mod:`qa.ui.render`.
+"""
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from pathlib import Path
+from dataclasses import dataclass
 
 import gradio as gr
 
 from qa.prompts import LANGUAGE_NAMES
 from qa.ui.controller import UPLOAD_TYPES, NewsdeskUI
-from qa.ui.render import (error_html, esc, friendly_error, language_label, md_safe, render_answer_markdown,
-                          render_article, render_ingest_results, render_library_note, render_sources,
-                          render_summary)
+from qa.ui.render import (
+    error_html,
+    esc,
+    friendly_error,
+    md_safe,
+    render_answer_markdown,
+    render_article,
+    render_filters_note,
+    render_ingest_results,
+    render_library_note,
+    render_sources,
+    render_status,
+    render_summary,
+)
 
 STYLE_CHOICES = [("Short (2-3 sentences)", "short"), ("Headline (1 sentence)", "abstract"), ("Paragraph", "paragraph"),
                  ("Key points", "bullets")]
 TABLE_HEADERS = ["Title", "Source", "Date", "Lang", "Chunks"]
+NO_ARTICLE_NOTE = "Select an article to summarize it."
+THINKING = '<span class="nd-thinking">Searching the articles…</span>'
+CURSOR = '<span class="nd-cursor">▍</span>'
 
 
 def make_theme() -> gr.themes.Base:
@@ -57,60 +75,119 @@ def make_theme() -> gr.themes.Base:
     )
 
 
-def build_app(assistant) -> gr.Blocks:
-    """The Gradio app over ``assistant``. Launch it with :func:`launch` (theme, CSS, limits, login)."""
-    ui = NewsdeskUI(assistant)
-    local = assistant.settings.llm == "local"
-    llm_limit = 1 if local else 4  # llama.cpp generates one answer at a time anyway (it holds a lock)
+def new_session() -> dict:
+    """A browser session's conversation: its turns and each finished answer by its chat message index."""
+    return {"turns": [], "answers": {}}
 
+
+# ================================================================ layout
+
+
+@dataclass(frozen=True)
+class Page:
+    """The page's components that events read or change, by name (see :func:`layout`)."""
+
+    demo: gr.Blocks
+    session: gr.State
+    library_ids: gr.State
+    status: gr.HTML
+    tabs: gr.Tabs
+    # Ask
+    chatbot: gr.Chatbot
+    question: gr.Textbox
+    ask_btn: gr.Button
+    clear_btn: gr.Button
+    filters_note: gr.HTML
+    filters_box: gr.Accordion
+    f_languages: gr.Dropdown
+    f_sources: gr.Dropdown
+    f_from: gr.Textbox
+    f_to: gr.Textbox
+    f_articles: gr.Dropdown
+    sources_html: gr.HTML
+    # Library
+    search: gr.Textbox
+    table: gr.Dataframe
+    library_note: gr.HTML
+    s_style: gr.Dropdown
+    s_lang: gr.Dropdown
+    summarize_btn: gr.Button
+    summary_html: gr.HTML
+    article_html: gr.HTML
+    ask_about_btn: gr.Button
+    delete_btn: gr.Button
+    selected_id: gr.Textbox
+    # Add articles
+    files: gr.File
+    upload_btn: gr.Button
+    ingest_html: gr.HTML
+    p_title: gr.Textbox
+    p_text: gr.Textbox
+    p_source: gr.Textbox
+    p_date: gr.Textbox
+    p_lang: gr.Dropdown
+    p_url: gr.Textbox
+    paste_btn: gr.Button
+
+    @property
+    def filters(self) -> list:
+        """The filter inputs, in the order of :meth:`NewsdeskUI.make_filters`'s parameters."""
+        return [self.f_languages, self.f_sources, self.f_articles, self.f_from, self.f_to]
+
+    @property
+    def article_buttons(self) -> list:
+        """The buttons that act on the selected article."""
+        return [self.summarize_btn, self.ask_about_btn, self.delete_btn]
+
+
+def layout(status_html: str, max_file_mb: float) -> Page:
+    """Build the page's components (no events): the masthead and the three tabs."""
     with gr.Blocks(title="newsdesk QA", fill_width=False, analytics_enabled=False) as demo:
-        session = gr.State({"turns": [], "answers": {}})  # per browser session: the conversation
+        session = gr.State(new_session())  # per browser session: the conversation
         library_ids = gr.State([])
 
         with gr.Row(elem_id="nd-masthead", equal_height=True):
             gr.HTML('<div class="nd-brand"><span class="nd-logo">newsdesk</span><span class="nd-qa">QA</span>'
                     '<span class="nd-tagline">Answers from your articles, with sources you can check</span></div>',
                     elem_id="nd-brand-block")
-            status = gr.HTML(ui.status_html(), elem_id="nd-status-block")
+            status = gr.HTML(status_html, elem_id="nd-status-block")
 
         with gr.Tabs(elem_id="nd-tabs") as tabs:
             # -------------------------------------------------------- Ask
-            with gr.Tab("Ask", id="ask", elem_id="nd-tab-ask"):
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=7, min_width=380):
-                        chatbot = gr.Chatbot(
-                            elem_id="nd-chat", label="Conversation", show_label=False, height=560,
-                            feedback_options=None, buttons=["copy"], layout="bubble", sanitize_html=True,
-                            render_markdown=True, line_breaks=True, autoscroll=True,
-                            placeholder=("<div class='nd-chat-empty'><h3>Ask the archive</h3><p>Answers come only "
-                                         "from the stored articles, each claim with a numbered citation. "
-                                         "Follow-up questions keep the conversation.</p></div>"),
-                        )
-                        with gr.Row(elem_id="nd-ask-row", equal_height=True):
-                            question = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
-                                                  lines=1, max_lines=4, scale=8, elem_id="nd-question",
-                                                  autofocus=True, submit_btn=False)
-                            ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="nd-ask")
-                        with gr.Row(elem_id="nd-chat-tools"):
-                            clear_btn = gr.Button("New conversation", size="sm", variant="secondary",
-                                                  elem_id="nd-clear", scale=0, min_width=160)
-                            filters_note = gr.HTML('<span class="nd-filters-note">Searching all articles.</span>',
-                                                   elem_id="nd-filters-note")
-                    with gr.Column(scale=5, min_width=320, elem_id="nd-side"):
-                        with gr.Accordion("Filters", open=False, elem_id="nd-filters") as filters_box:
-                            f_languages = gr.Dropdown(label="Languages", multiselect=True, choices=[],
-                                                      elem_id="nd-f-languages")
-                            f_sources = gr.Dropdown(label="Sources", multiselect=True, choices=[],
-                                                    elem_id="nd-f-sources")
-                            with gr.Row():
-                                f_from = gr.Textbox(label="From", placeholder="YYYY-MM-DD", elem_id="nd-f-from",
-                                                    min_width=120)
-                                f_to = gr.Textbox(label="To", placeholder="YYYY-MM-DD", elem_id="nd-f-to",
-                                                  min_width=120)
-                            f_articles = gr.Dropdown(label="Only these articles", multiselect=True, choices=[],
-                                                     elem_id="nd-f-articles")
-                        gr.HTML('<div class="nd-section-title">Sources</div>')
-                        sources_html = gr.HTML(render_sources(None), elem_id="nd-sources")
+            with gr.Tab("Ask", id="ask", elem_id="nd-tab-ask"), gr.Row(equal_height=False):
+                with gr.Column(scale=7, min_width=380):
+                    chatbot = gr.Chatbot(
+                        elem_id="nd-chat", label="Conversation", show_label=False, height=560,
+                        feedback_options=None, buttons=["copy"], layout="bubble", sanitize_html=True,
+                        render_markdown=True, line_breaks=True, autoscroll=True,
+                        placeholder=("<div class='nd-chat-empty'><h3>Ask the archive</h3><p>Answers come only "
+                                     "from the stored articles, each claim with a numbered citation. "
+                                     "Follow-up questions keep the conversation.</p></div>"),
+                    )
+                    with gr.Row(elem_id="nd-ask-row", equal_height=True):
+                        question = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
+                                              lines=1, max_lines=4, scale=8, elem_id="nd-question",
+                                              autofocus=True, submit_btn=False)
+                        ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="nd-ask")
+                    with gr.Row(elem_id="nd-chat-tools"):
+                        clear_btn = gr.Button("New conversation", size="sm", variant="secondary",
+                                              elem_id="nd-clear", scale=0, min_width=160)
+                        filters_note = gr.HTML(render_filters_note([]), elem_id="nd-filters-note")
+                with gr.Column(scale=5, min_width=320, elem_id="nd-side"):
+                    with gr.Accordion("Filters", open=False, elem_id="nd-filters") as filters_box:
+                        f_languages = gr.Dropdown(label="Languages", multiselect=True, choices=[],
+                                                  elem_id="nd-f-languages")
+                        f_sources = gr.Dropdown(label="Sources", multiselect=True, choices=[],
+                                                elem_id="nd-f-sources")
+                        with gr.Row():
+                            f_from = gr.Textbox(label="From", placeholder="YYYY-MM-DD", elem_id="nd-f-from",
+                                                min_width=120)
+                            f_to = gr.Textbox(label="To", placeholder="YYYY-MM-DD", elem_id="nd-f-to",
+                                              min_width=120)
+                        f_articles = gr.Dropdown(label="Only these articles", multiselect=True, choices=[],
+                                                 elem_id="nd-f-articles")
+                    gr.HTML('<div class="nd-section-title">Sources</div>')
+                    sources_html = gr.HTML(render_sources(None), elem_id="nd-sources")
 
             # -------------------------------------------------------- Library
             with gr.Tab("Library", id="library", elem_id="nd-tab-library"):
@@ -132,8 +209,7 @@ def build_app(assistant) -> gr.Blocks:
                                                  min_width=140)
                             summarize_btn = gr.Button("Summarize", variant="primary", elem_id="nd-summarize",
                                                       interactive=False, scale=1, min_width=120)
-                        summary_html = gr.HTML(render_summary(note="Select an article to summarize it."),
-                                               elem_id="nd-summary")
+                        summary_html = gr.HTML(render_summary(note=NO_ARTICLE_NOTE), elem_id="nd-summary")
                         article_html = gr.HTML(render_article(None), elem_id="nd-article", max_height=700)
                         with gr.Row(elem_id="nd-article-tools"):
                             ask_about_btn = gr.Button("Ask about this article", elem_id="nd-ask-about", size="sm",
@@ -143,291 +219,317 @@ def build_app(assistant) -> gr.Blocks:
                 selected_id = gr.Textbox(visible=False, elem_id="nd-selected-id")
 
             # -------------------------------------------------------- Add articles
-            with gr.Tab("Add articles", id="add", elem_id="nd-tab-add"):
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=1, min_width=340):
-                        gr.HTML('<div class="nd-section-title">Upload files</div><p class="nd-hint">'
-                                ".txt and .md (first line: title), .html pages, .jsonl / .jsonl.gz collections "
-                                f"(one article a line). Up to {assistant.settings.max_file_mb:g} MB a file.</p>")
-                        files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Files",
-                                        elem_id="nd-files", height=180)
-                        upload_btn = gr.Button("Add files", variant="primary", elem_id="nd-add-files")
-                        gr.HTML('<div class="nd-section-title">Results</div>')
-                        ingest_html = gr.HTML(render_ingest_results([]), elem_id="nd-ingest-results")
-                    with gr.Column(scale=1, min_width=340):
-                        gr.HTML('<div class="nd-section-title">Or paste an article</div>')
-                        p_title = gr.Textbox(label="Title", elem_id="nd-p-title")
-                        p_text = gr.Textbox(label="Text", lines=8, max_lines=20, elem_id="nd-p-text")
-                        with gr.Row():
-                            p_source = gr.Textbox(label="Source", placeholder="e.g. Reuters", min_width=120)
-                            p_date = gr.Textbox(label="Date", placeholder="YYYY-MM-DD", min_width=120)
-                            p_lang = gr.Dropdown([("Detect", "")] + [(v, k) for k, v in LANGUAGE_NAMES.items()],
-                                                 value="", label="Language", min_width=120)
-                        p_url = gr.Textbox(label="URL (optional)")
-                        paste_btn = gr.Button("Add pasted article", variant="primary", elem_id="nd-add-text")
+            with gr.Tab("Add articles", id="add", elem_id="nd-tab-add"), gr.Row(equal_height=False):
+                with gr.Column(scale=1, min_width=340):
+                    gr.HTML('<div class="nd-section-title">Upload files</div><p class="nd-hint">'
+                            ".txt and .md (first line: title), .html pages, .jsonl / .jsonl.gz collections "
+                            f"(one article a line). Up to {max_file_mb:g} MB a file.</p>")
+                    files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Files",
+                                    elem_id="nd-files", height=180)
+                    upload_btn = gr.Button("Add files", variant="primary", elem_id="nd-add-files")
+                    gr.HTML('<div class="nd-section-title">Results</div>')
+                    ingest_html = gr.HTML(render_ingest_results([]), elem_id="nd-ingest-results")
+                with gr.Column(scale=1, min_width=340):
+                    gr.HTML('<div class="nd-section-title">Or paste an article</div>')
+                    p_title = gr.Textbox(label="Title", elem_id="nd-p-title")
+                    p_text = gr.Textbox(label="Text", lines=8, max_lines=20, elem_id="nd-p-text")
+                    with gr.Row():
+                        p_source = gr.Textbox(label="Source", placeholder="e.g. Reuters", min_width=120)
+                        p_date = gr.Textbox(label="Date", placeholder="YYYY-MM-DD", min_width=120)
+                        p_lang = gr.Dropdown([("Detect", "")] + [(v, k) for k, v in LANGUAGE_NAMES.items()],
+                                             value="", label="Language", min_width=120)
+                    p_url = gr.Textbox(label="URL (optional)")
+                    paste_btn = gr.Button("Add pasted article", variant="primary", elem_id="nd-add-text")
 
-        # ============================================================ events
-        filter_inputs = [f_languages, f_sources, f_articles, f_from, f_to]
+    return Page(demo=demo, session=session, library_ids=library_ids, status=status, tabs=tabs,
+                chatbot=chatbot, question=question, ask_btn=ask_btn, clear_btn=clear_btn, filters_note=filters_note,
+                filters_box=filters_box, f_languages=f_languages, f_sources=f_sources, f_from=f_from, f_to=f_to,
+                f_articles=f_articles, sources_html=sources_html,
+                search=search, table=table, library_note=library_note, s_style=s_style, s_lang=s_lang,
+                summarize_btn=summarize_btn, summary_html=summary_html, article_html=article_html,
+                ask_about_btn=ask_about_btn, delete_btn=delete_btn, selected_id=selected_id,
+                files=files, upload_btn=upload_btn, ingest_html=ingest_html, p_title=p_title, p_text=p_text,
+                p_source=p_source, p_date=p_date, p_lang=p_lang, p_url=p_url, paste_btn=paste_btn)
 
-        def refresh_all(query=""):
-            try:
-                choices = ui.filter_choices()
-                rows, ids = ui.table(query)
-            except Exception as exc:  # noqa: BLE001
-                message = friendly_error(exc)
-                return (ui.status_html(), gr.update(), gr.update(), gr.update(), gr.update(), [],
-                        error_html(message))
-            return (ui.status_html(), gr.update(choices=choices["languages"]),
-                    gr.update(choices=choices["sources"]), gr.update(choices=choices["articles"]),
-                    gr.update(value=rows), ids, render_library_note(rows, query))
 
-        refresh_outputs = [status, f_languages, f_sources, f_articles, table, library_ids, library_note]
-        demo.load(refresh_all, [search], refresh_outputs, api_visibility="private", queue=False)
-        tabs.select(refresh_all, [search], refresh_outputs, api_visibility="private", queue=False)
+# ================================================================ events
 
-        # ------------------------------------------------------------ chat
-        def describe_filters(languages, sources, article_ids, date_from, date_to):
-            parts = []
-            if languages:
-                parts.append(", ".join(language_label(x) for x in languages))
-            if sources:
-                parts.append(", ".join(sources))
-            if date_from or date_to:
-                parts.append(f"{date_from or '…'} → {date_to or '…'}")
-            if article_ids:
-                parts.append(f"{len(article_ids)} chosen article{'s' if len(article_ids) > 1 else ''}")
-            label = f"Filters · {len(parts)} active" if parts else "Filters"
-            note = ("Searching only: " + " · ".join(parts)) if parts else "Searching all articles."
-            return gr.update(label=label), f'<span class="nd-filters-note">{esc(note)}</span>'
 
-        for comp in filter_inputs:
-            comp.change(describe_filters, filter_inputs, [filters_box, filters_note], api_visibility="private",
-                        queue=False, trigger_mode="always_last")
+class _Every:
+    """True at most once every ``seconds`` (the first time at once): a streamed text is sent to the browser at
+    a pace it can show, not once per token."""
 
-        def chat(message, messages, state, languages, sources, article_ids, date_from, date_to):
-            message = (message or "").strip()
-            messages = list(messages or [])
-            if not message:
-                yield gr.update(), messages, state, gr.update()
-                return
-            messages += [{"role": "user", "content": md_safe(message)},
-                         {"role": "assistant", "content": '<span class="nd-thinking">Searching the articles…</span>'}]
-            yield "", messages, state, gr.update()
-            try:
-                filters = ui.make_filters(languages, sources, article_ids, date_from, date_to)
-                text, answer, last = "", None, 0.0
-                for item in ui.stream(message, list(state["turns"]), filters):
-                    if isinstance(item, str):
-                        text += item
-                        if text.strip() and (not last or time.perf_counter() - last > 0.08):
-                            messages[-1] = {"role": "assistant",
-                                            "content": md_safe(text) + '<span class="nd-cursor">▍</span>'}
-                            last = time.perf_counter()
-                            yield gr.update(), messages, state, gr.update()
-                    else:
-                        answer = item
-            except Exception as exc:  # noqa: BLE001  (a clear message in the chat, never a stack trace)
-                message_text = friendly_error(exc)
-                messages[-1] = {"role": "assistant", "content": f'<div class="nd-error">{md_safe(message_text)}</div>'}
-                yield gr.update(), messages, state, error_html(message_text)
-                return
-            messages[-1] = {"role": "assistant", "content": render_answer_markdown(answer)}
-            state = {"turns": [*state["turns"], (message, answer["answer"])],
-                     "answers": {**state["answers"], str(len(messages) - 1): answer}}
-            yield gr.update(), messages, state, render_sources(answer, ui.store)
+    def __init__(self, seconds: float):
+        self.seconds, self.last = seconds, None
 
-        gr.on([ask_btn.click, question.submit], chat, [question, chatbot, session, *filter_inputs],
-              [question, chatbot, session, sources_html], concurrency_id="llm", concurrency_limit=llm_limit,
-              api_visibility="private", show_progress="minimal")
+    def __call__(self) -> bool:
+        now = time.perf_counter()
+        if self.last is None or now - self.last > self.seconds:
+            self.last = now
+            return True
+        return False
 
-        def show_message_sources(state, evt: gr.SelectData):
-            answer = state["answers"].get(str(evt.index if isinstance(evt.index, int) else evt.index[0]))
-            return render_sources(answer, ui.store) if answer else gr.update()
 
-        chatbot.select(show_message_sources, [session], [sources_html], api_visibility="private", queue=False)
+class NewsdeskApp:
+    """The page of a :class:`~qa.ui.controller.NewsdeskUI`, its events wired: ``NewsdeskApp(ui).demo`` is the
+    Gradio app (launch it with :func:`qa.ui.server.launch`)."""
 
-        def clear():
-            return [], {"turns": [], "answers": {}}, render_sources(None), ""
+    def __init__(self, ui: NewsdeskUI):
+        self.ui = ui
+        # llama.cpp generates one answer at a time anyway (it holds a lock)
+        self.llm_limit = 1 if ui.settings.llm == "local" else 4
+        self.page = layout(render_status(ui.status()), ui.settings.max_file_mb)
+        with self.page.demo:
+            self._wire()
+        self.page.demo.queue(default_concurrency_limit=8)
 
-        clear_btn.click(clear, None, [chatbot, session, sources_html, question], api_visibility="private",
-                        queue=False)
-        chatbot.clear(clear, None, [chatbot, session, sources_html, question], api_visibility="private",
-                      queue=False)
+    @property
+    def demo(self) -> gr.Blocks:
+        return self.page.demo
 
-        # ------------------------------------------------------------ library
-        def filter_table(query):
-            rows, ids = ui.table(query)
-            return gr.update(value=rows), ids, render_library_note(rows, query)
+    # ------------------------------------------------------------ wiring
+    def _wire(self) -> None:
+        p, llm = self.page, {"concurrency_id": "llm", "concurrency_limit": self.llm_limit}
+        private = {"api_visibility": "private"}
+        library = self.library_outputs
 
-        search.change(filter_table, [search], [table, library_ids, library_note], api_visibility="private",
-                      trigger_mode="always_last", queue=False)
+        p.demo.load(self.refresh, [p.search], library, queue=False, **private)
+        p.tabs.select(self.refresh, [p.search], library, queue=False, **private)
 
-        def open_article(ids, style, language, evt: gr.SelectData):
-            index = evt.index[0] if isinstance(evt.index, (list, tuple)) else None
-            article_id = ui.id_of_row(evt.row_value, ids, index) or ""
-            article = ui.store.get_article(article_id) if article_id else None
-            if article is None:
-                return ("", render_article(None), render_summary(note="Select an article to summarize it."),
-                        *[gr.update(interactive=False)] * 3)
-            cached = ui.cached_summary(article_id, style, language)
-            summary = render_summary(cached) if cached else render_summary(None)
-            return (article_id, render_article(article), summary, *[gr.update(interactive=True)] * 3)
+        # Ask
+        for comp in p.filters:
+            comp.change(self.describe_filters, p.filters, [p.filters_box, p.filters_note], queue=False,
+                        trigger_mode="always_last", **private)
+        gr.on([p.ask_btn.click, p.question.submit], self.chat, [p.question, p.chatbot, p.session, *p.filters],
+              [p.question, p.chatbot, p.session, p.sources_html], show_progress="minimal", **llm, **private)
+        p.chatbot.select(self.show_message_sources, [p.session], [p.sources_html], queue=False, **private)
+        for clear in (p.clear_btn.click, p.chatbot.clear):
+            clear(self.clear, None, [p.chatbot, p.session, p.sources_html, p.question], queue=False, **private)
 
-        table.select(open_article, [library_ids, s_style, s_lang],
-                     [selected_id, article_html, summary_html, summarize_btn, ask_about_btn, delete_btn],
-                     api_visibility="private", queue=False)
+        # Library
+        p.search.change(self.filter_table, [p.search], [p.table, p.library_ids, p.library_note],
+                        trigger_mode="always_last", queue=False, **private)
+        article_outputs = [p.selected_id, p.article_html, p.summary_html, *p.article_buttons]
+        p.table.select(self.open_article, [p.library_ids, p.s_style, p.s_lang], article_outputs, queue=False,
+                       **private)
+        for comp in (p.s_style, p.s_lang):
+            comp.change(self.show_cached, [p.selected_id, p.s_style, p.s_lang], [p.summary_html], queue=False,
+                        **private)
+        p.summarize_btn.click(self.write_summary, [p.selected_id, p.s_style, p.s_lang], [p.summary_html],
+                              show_progress="hidden", **llm, **private)
+        p.ask_about_btn.click(self.ask_about, [p.selected_id], [p.f_articles, p.filters_box, p.tabs], queue=False,
+                              **private)
+        p.delete_btn.click(self.delete, [p.selected_id, p.search], [*library, *article_outputs],
+                           js="(id, q) => [(id && confirm('Delete this article, its chunks and its summaries?')) "
+                              "? id : '', q]",
+                           queue=True, concurrency_id="ingest", concurrency_limit=1, **private)
 
-        def show_cached(article_id, style, language):
-            if not article_id:
-                return gr.update()
-            cached = ui.cached_summary(article_id, style, language)
-            return render_summary(cached) if cached else render_summary(None)
+        # Add articles
+        p.upload_btn.click(self.add_files, [p.files, p.search], [p.ingest_html, p.files, *library],
+                           concurrency_id="ingest", concurrency_limit=1, show_progress="minimal", **private)
+        p.paste_btn.click(self.add_text, [p.p_title, p.p_text, p.p_source, p.p_date, p.p_lang, p.p_url, p.search],
+                          [p.ingest_html, p.p_title, p.p_text, *library], concurrency_id="ingest",
+                          concurrency_limit=1, **private)
 
-        for comp in (s_style, s_lang):
-            comp.change(show_cached, [selected_id, s_style, s_lang], [summary_html], api_visibility="private",
-                        queue=False)
+        # the named API endpoints (gradio_client, see docs/app.md)
+        gr.api(self.api_ask, api_name="ask", **llm)
+        gr.api(self.api_summarize, api_name="summarize", **llm)
+        gr.api(self.api_articles, api_name="articles", concurrency_limit=None)
 
-        def summarize_ui(article_id, style, language):
-            if not article_id:
-                yield render_summary(note="Select an article first.")
-                return
-            started = time.perf_counter()
-            yield render_summary(partial="", started=started, style=style)
-            text, last = "", 0.0
-            try:
-                for item in ui.stream_summary(article_id, style, language):
-                    if isinstance(item, str):
-                        text += item
-                        if time.perf_counter() - last > 0.1:
-                            last = time.perf_counter()
-                            yield render_summary(partial=text, started=started, style=style)
-                    else:
-                        yield render_summary(item)
-                        return
-            except Exception as exc:  # noqa: BLE001
-                yield error_html(friendly_error(exc))
+    @property
+    def library_outputs(self) -> list:
+        """What :meth:`refresh` changes: the counts, the filters' choices, the library table and its note."""
+        p = self.page
+        return [p.status, p.f_languages, p.f_sources, p.f_articles, p.table, p.library_ids, p.library_note]
 
-        summarize_btn.click(summarize_ui, [selected_id, s_style, s_lang], [summary_html], concurrency_id="llm",
-                            concurrency_limit=llm_limit, api_visibility="private", show_progress="hidden")
+    # ------------------------------------------------------------ the whole page
+    def refresh(self, query: str = "") -> dict:
+        """The counts, the filters' choices and the library table (searched by ``query``), from the store."""
+        p = self.page
+        try:
+            choices = self.ui.filter_choices()
+        except Exception as exc:  # noqa: BLE001  (the page stays usable; the note says why)
+            return {p.status: render_status(self.ui.status()), p.library_ids: [],
+                    p.library_note: error_html(friendly_error(exc))}
+        return {p.status: render_status(self.ui.status()),
+                p.f_languages: gr.update(choices=choices["languages"]),
+                p.f_sources: gr.update(choices=choices["sources"]),
+                p.f_articles: gr.update(choices=choices["articles"]),
+                **self.filter_table(query)}
 
-        def ask_about(article_id):
-            return (gr.update(value=[article_id] if article_id else []), gr.update(open=True),
-                    gr.Tabs(selected="ask"))
+    # ------------------------------------------------------------ Ask
+    def describe_filters(self, languages, sources, article_ids, date_from, date_to) -> dict:
+        p = self.page
+        active = self.ui.active_filters(languages, sources, article_ids, date_from, date_to)
+        label = f"Filters · {len(active)} active" if active else "Filters"
+        return {p.filters_box: gr.update(label=label), p.filters_note: render_filters_note(active)}
 
-        ask_about_btn.click(ask_about, [selected_id], [f_articles, filters_box, tabs], api_visibility="private",
-                            queue=False)
+    def chat(self, message, messages, session, languages, sources, article_ids, date_from, date_to):
+        """Ask the question of the text box in the conversation: the answer streamed into the chat, then its
+        sources beside it."""
+        p = self.page
+        message = (message or "").strip()
+        if not message:
+            yield gr.skip()
+            return
+        asked = [*(messages or []), {"role": "user", "content": md_safe(message)}]
 
-        def delete(article_id, query):
-            if not article_id:
-                return (gr.update(),) * 10
-            try:
-                found = ui.assistant.delete(article_id)
-            except Exception as exc:  # noqa: BLE001
-                return (gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update(),
-                        error_html(friendly_error(exc)), gr.update(), gr.update())
-            refreshed = refresh_all(query)
-            note = "Article deleted." if found else "That article was already deleted."
-            return (*refreshed[:6], f'<div class="nd-ok">{esc(note)}</div>', render_article(None),
-                    render_summary(note="Select an article to summarize it."), "")
+        def bubble(content: str) -> list[dict]:  # a new list each time: what was yielded stays as it was
+            return [*asked, {"role": "assistant", "content": content}]
 
-        delete_btn.click(delete, [selected_id, search],
-                         [*refresh_outputs[:6], library_note, article_html, summary_html, selected_id],
-                         js="(id, q) => [(id && confirm('Delete this article, its chunks and its summaries?')) "
-                            "? id : '', q]",
-                         api_visibility="private", queue=True, concurrency_id="ingest", concurrency_limit=1
-                         ).then(lambda: [gr.update(interactive=False)] * 3, None,
-                                [summarize_btn, ask_about_btn, delete_btn], api_visibility="private", queue=False)
+        yield {p.question: "", p.chatbot: bubble(THINKING)}
+        answer, show = None, _Every(0.08)
+        try:
+            filters = self.ui.make_filters(languages, sources, article_ids, date_from, date_to)
+            for item in self.ui.stream_answer(message, list(session["turns"]), filters):
+                if isinstance(item, dict):
+                    answer = item
+                elif item.strip() and show():
+                    yield {p.chatbot: bubble(md_safe(item) + CURSOR)}
+        except Exception as exc:  # noqa: BLE001  (a clear message in the chat, never a stack trace)
+            text = friendly_error(exc)
+            yield {p.chatbot: bubble(f'<div class="nd-error">{md_safe(text)}</div>'), p.sources_html: error_html(text)}
+            return
+        session = {"turns": [*session["turns"], (message, answer["answer"])],
+                   "answers": {**session["answers"], str(len(asked)): answer}}
+        yield {p.chatbot: bubble(render_answer_markdown(answer)), p.session: session,
+               p.sources_html: self.sources(answer)}
 
-        # ------------------------------------------------------------ adding articles
-        def add_files(paths, query):
-            paths = [p for p in (paths or []) if p]
-            if not paths:
-                yield (error_html("Choose one or more files first."), *(gr.update(),) * 6, gr.update())
-                return
-            rows: list[dict] = []
-            for i, path in enumerate(paths):
-                name = Path(path).name
-                where = f"Adding {name}" + (f" ({i + 1} of {len(paths)} files)" if len(paths) > 1 else "")
-                # the file is ingested in a worker thread; this generator reports its progress article by article
-                progress = {"done": 0, "total": None}
+    def sources(self, answer: dict | None) -> str:
+        """The source cards of an answer, each quote in the context of its article."""
+        return render_sources(answer, self.ui.source_texts(answer))
 
-                def on_progress(done, total, _title, progress=progress):
-                    progress.update(done=done, total=total)
+    def show_message_sources(self, session, evt: gr.SelectData):
+        """A click on an answer in the chat shows its sources again."""
+        answer = session["answers"].get(str(evt.index if isinstance(evt.index, int) else evt.index[0]))
+        return {self.page.sources_html: self.sources(answer)} if answer else gr.skip()
 
-                with ThreadPoolExecutor(1, thread_name_prefix="newsdesk-ingest") as pool:
-                    job = pool.submit(ui.ingest_one, path, name, on_progress)
-                    while True:
-                        done, total = progress["done"], progress["total"]
-                        known = bool(total and total > 1)
-                        count = f": {done:,} of {total:,} articles" if known else ""
-                        yield (render_ingest_results(rows, running=f"{where}{count}…",
-                                                     fraction=done / total if known else None),
-                               *(gr.update(),) * 6, gr.update())
-                        try:
-                            rows.append(job.result(timeout=0.5))
-                            break
-                        except FutureTimeout:
-                            continue
-                        except Exception as exc:  # noqa: BLE001
-                            rows.append({"name": name, "status": "failed", "label": "failed",
-                                         "summary": friendly_error(exc), "details": []})
-                            break
-            yield render_ingest_results(rows), *refresh_all(query)[:6], None
+    def clear(self) -> dict:
+        p = self.page
+        return {p.chatbot: [], p.session: new_session(), p.sources_html: render_sources(None), p.question: ""}
 
-        upload_btn.click(add_files, [files, search], [ingest_html, *refresh_outputs[:6], files],
-                         concurrency_id="ingest", concurrency_limit=1, api_visibility="private",
-                         show_progress="minimal")
+    # ------------------------------------------------------------ Library
+    def filter_table(self, query: str) -> dict:
+        p = self.page
+        rows, ids = self.ui.table(query)
+        return {p.table: gr.update(value=rows), p.library_ids: ids, p.library_note: render_library_note(rows, query)}
 
-        def add_text(title, text, source, date, lang, url, query):
-            try:
-                row = ui.ingest_text(title, text, source, date, url, lang)
-            except Exception as exc:  # noqa: BLE001
-                row = {"name": f"pasted: {title or 'article'}", "status": "failed", "label": "failed",
-                       "summary": friendly_error(exc), "details": []}
-            ok = row["status"] in ("ok", "same")
-            return (render_ingest_results([row]), *refresh_all(query)[:6],
-                    "" if ok else gr.update(), "" if ok else gr.update())
+    def open_article(self, ids, style, language, evt: gr.SelectData) -> dict:
+        """A click on a row of the library table."""
+        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else None
+        return self.show_article(self.ui.id_of_row(evt.row_value, ids, index), style, language)
 
-        paste_btn.click(add_text, [p_title, p_text, p_source, p_date, p_lang, p_url, search],
-                        [ingest_html, *refresh_outputs[:6], p_title, p_text], concurrency_id="ingest",
-                        concurrency_limit=1, api_visibility="private")
+    def show_article(self, article_id: str | None, style: str, language: str) -> dict:
+        """The article in the reader, with its summary when one was made before; its buttons enabled."""
+        p = self.page
+        article = self.ui.article(article_id)
+        if article is None:
+            return {p.selected_id: "", p.article_html: render_article(None),
+                    p.summary_html: render_summary(note=NO_ARTICLE_NOTE), **self._article_buttons(False)}
+        return {p.selected_id: article.id, p.article_html: render_article(article),
+                p.summary_html: render_summary(self.ui.cached_summary(article.id, style, language)),
+                **self._article_buttons(True)}
 
-        # ------------------------------------------------------------ named API endpoints (gradio_client)
-        def ask(question: str, history: list[list[str]] | None = None, filters: dict | None = None) -> dict:
-            """Answer a question from the stored articles.
+    def _article_buttons(self, enabled: bool) -> dict:
+        return {button: gr.update(interactive=enabled) for button in self.page.article_buttons}
 
-            history: earlier turns as [[question, answer], ...] (follow-up questions).
-            filters: {"languages": [...], "sources": [...], "article_ids": [...], "date_from": "YYYY-MM-DD",
-            "date_to": "YYYY-MM-DD"}, all optional.
-            Returns the answer: {"question", "answer", "sources": [{"n", "article_id", "title", "source", "date",
-            "url", "lang", "quote", "start", "end", ...}], "language", "refused", "seconds", ...}.
-            """
-            try:
-                return ui.ask(question, history, filters)
-            except Exception as exc:  # noqa: BLE001
-                raise gr.Error(friendly_error(exc), print_exception=False) from None
+    def show_cached(self, article_id, style, language):
+        """Another style or language chosen: its summary when one was made before, else the hint."""
+        if not article_id:
+            return gr.skip()
+        return {self.page.summary_html: render_summary(self.ui.cached_summary(article_id, style, language))}
 
-        def summarize(article_id: str, style: str = "short", language: str | None = None) -> dict:
-            """Summarize a stored article.
+    def write_summary(self, article_id, style, language):
+        """The summary of the selected article, streamed (from the cache at once when made before)."""
+        summary_html = self.page.summary_html
+        if not article_id:
+            yield {summary_html: render_summary(note="Select an article first.")}
+            return
+        started, show = time.perf_counter(), _Every(0.1)
+        yield {summary_html: render_summary(partial="", started=started, style=style)}
+        try:
+            for item in self.ui.stream_summary(article_id, style, language):
+                if isinstance(item, dict):
+                    yield {summary_html: render_summary(item)}
+                    return
+                if show():
+                    yield {summary_html: render_summary(partial=item, started=started, style=style)}
+        except Exception as exc:  # noqa: BLE001
+            yield {summary_html: error_html(friendly_error(exc))}
 
-            style: "short" (2-3 sentences), "abstract" (one headline-style sentence), "paragraph" or "bullets".
-            language: ISO code such as "en" or "fr"; empty or null: the article's own language.
-            Returns {"article_id", "title", "summary", "language", "style", "model", "cached", "seconds", ...}.
-            """
-            try:
-                return ui.summarize(article_id, style or "short", language or None)
-            except Exception as exc:  # noqa: BLE001
-                raise gr.Error(friendly_error(exc), print_exception=False) from None
+    def ask_about(self, article_id) -> dict:
+        """Back to the Ask tab, the questions restricted to the selected article."""
+        p = self.page
+        return {p.f_articles: gr.update(value=[article_id] if article_id else []), p.filters_box: gr.update(open=True),
+                p.tabs: gr.Tabs(selected="ask")}
 
-        def articles(query: str = "") -> list[dict]:
-            """The stored articles (id, title, source, date, lang, chunks), optionally searched by words."""
-            return [a.model_dump(exclude={"content_hash", "path"}) for a in ui.search(query)]
+    def delete(self, article_id, query):
+        """Delete the selected article (``article_id`` is empty when the user did not confirm)."""
+        p = self.page
+        if not article_id:
+            return gr.skip()
+        try:
+            found = self.ui.delete(article_id)
+        except Exception as exc:  # noqa: BLE001
+            return {p.library_note: error_html(friendly_error(exc))}
+        note = "Article deleted." if found else "That article was already deleted."
+        return {**self.refresh(query), p.library_note: f'<div class="nd-ok">{esc(note)}</div>',
+                **self.show_article(None, "", "")}
 
-        gr.api(ask, api_name="ask", concurrency_id="llm", concurrency_limit=llm_limit)
-        gr.api(summarize, api_name="summarize", concurrency_id="llm", concurrency_limit=llm_limit)
-        gr.api(articles, api_name="articles", concurrency_limit=None)
+    # ------------------------------------------------------------ Add articles
+    def add_files(self, paths, query):
+        """Ingest the uploaded files, showing the progress file by file and article by article."""
+        ingest_html = self.page.ingest_html
+        try:
+            for progress in self.ui.ingest_uploads(paths):
+                if progress.finished:
+                    break
+                yield {ingest_html: render_ingest_results(list(progress.rows), running=progress.running,
+                                                          fraction=progress.fraction)}
+        except ValueError as exc:  # no file chosen
+            yield {ingest_html: error_html(friendly_error(exc))}
+            return
+        yield {ingest_html: render_ingest_results(list(progress.rows)), self.page.files: None,
+               **self.refresh(query)}
 
-    demo.queue(default_concurrency_limit=8)
-    demo.newsdesk = ui  # for tests and embedding
-    return demo
+    def add_text(self, title, text, source, date, lang, url, query) -> dict:
+        p = self.page
+        row = self.ui.ingest_text(title, text, source, date, url, lang)
+        cleared = {p.p_title: "", p.p_text: ""} if row["status"] in ("ok", "same") else {}
+        return {p.ingest_html: render_ingest_results([row]), **cleared, **self.refresh(query)}
 
+    # ------------------------------------------------------------ the named API endpoints
+    def api_ask(self, question: str, history: list[list[str]] | None = None, filters: dict | None = None) -> dict:
+        """Answer a question from the stored articles.
+
+        history: earlier turns as [[question, answer], ...] (follow-up questions).
+        filters: {"languages": [...], "sources": [...], "article_ids": [...], "date_from": "YYYY-MM-DD",
+        "date_to": "YYYY-MM-DD"}, all optional.
+        Returns the answer: {"question", "answer", "sources": [{"n", "article_id", "title", "source", "date",
+        "url", "lang", "quote", "start", "end", ...}], "language", "refused", "seconds", ...}.
+        """
+        try:
+            return self.ui.ask(question, history, filters)
+        except Exception as exc:  # noqa: BLE001
+            raise gr.Error(friendly_error(exc), print_exception=False) from None
+
+    def api_summarize(self, article_id: str, style: str = "short", language: str | None = None) -> dict:
+        """Summarize a stored article.
+
+        style: "short" (2-3 sentences), "abstract" (one headline-style sentence), "paragraph" or "bullets".
+        language: ISO code such as "en" or "fr"; empty or null: the article's own language.
+        Returns {"article_id", "title", "summary", "language", "style", "model", "cached", "seconds", ...}.
+        """
+        try:
+            return self.ui.summarize(article_id, style or "short", language or None)
+        except Exception as exc:  # noqa: BLE001
+            raise gr.Error(friendly_error(exc), print_exception=False) from None
+
+    def api_articles(self, query: str = "") -> list[dict]:
+        """The stored articles (id, title, source, date, lang, chunks), optionally searched by words."""
+        return self.ui.article_list(query)
+
+
+def build_app(assistant) -> gr.Blocks:
+    """The Gradio app over ``assistant``. Launch it with :func:`~qa.ui.server.launch` (theme, CSS, limits, login)."""
+    return NewsdeskApp(NewsdeskUI(assistant)).demo

@@ -9,14 +9,13 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from qa.prompts import LANGUAGE_NAMES
 from qa.store import StoreError
 
 log = logging.getLogger("qa.ui")
-
-
 
 _HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;",
                   # interpreted by Gradio's HTML component templates (``${value}``, Handlebars ``{{ }}``)
@@ -40,7 +39,7 @@ def md_safe(text: str) -> str:
 
 
 def _safe_url(url: str | None) -> str | None:
-    return url if url and re.match(r"^https?://", url, re.I) else None
+    return url if url and re.match(r"^https?://", url, re.IGNORECASE) else None
 
 
 def language_label(code: str | None) -> str:
@@ -79,6 +78,23 @@ def _paragraphs(text: str) -> str:
 # ---------------------------------------------------------------- rendering
 
 
+def render_status(status: dict) -> str:
+    """The masthead's line: embedder, model, article and chunk counts (``NewsdeskUI.status``), or its error."""
+    if "error" in status:
+        return f'<div class="nd-status nd-status-error" id="nd-status">{esc(status["error"])}</div>'
+    return ('<div class="nd-status" id="nd-status">'
+            f'<span title="embedder">Embedder <b>{esc(status["embedder"])}</b></span>'
+            f'<span title="language model">LLM <b>{esc(status["llm"])}</b></span>'
+            f'<span><b class="nd-count-articles">{int(status["articles"])}</b> articles</span>'
+            f'<span><b class="nd-count-chunks">{int(status["chunks"])}</b> chunks</span></div>')
+
+
+def render_filters_note(active: list[str]) -> str:
+    """The line under the chat that says what the questions search (``NewsdeskUI.active_filters``)."""
+    note = ("Searching only: " + " · ".join(active)) if active else "Searching all articles."
+    return f'<span class="nd-filters-note">{esc(note)}</span>'
+
+
 def render_answer_markdown(answer: dict) -> str:
     """The chat bubble of a finished answer."""
     if answer.get("refused"):
@@ -91,8 +107,11 @@ def render_answer_markdown(answer: dict) -> str:
     return f'{body}\n\n<div class="nd-answer-meta">{note}</div>'
 
 
-def render_sources(answer: dict | None, store=None, context: int = 220) -> str:
-    """The cards of an answer's sources: title, source, date, and the quoted passage highlighted in its context."""
+def render_sources(answer: dict | None, texts: Mapping[str, str] | None = None, context: int = 220) -> str:
+    """The cards of an answer's sources: title, source, date, and the quoted passage highlighted in its context.
+
+    ``texts``: the full text of the cited articles by id (see ``NewsdeskUI.source_texts``); a source whose
+    article is not there is shown without its context."""
     if not answer:
         return empty_html("Sources of the latest answer appear here: each numbered citation [n] in the answer "
                            "points to a passage of a stored article.")
@@ -101,17 +120,12 @@ def render_sources(answer: dict | None, store=None, context: int = 220) -> str:
         why = ("The assistant found no passage that answers this question, so it does not guess."
                if answer.get("refused") else "This answer has no sources.")
         return empty_html(why)
+    texts = texts or {}
     cards = []
     for s in sources:
         quote, before, after = s.get("quote", ""), "", ""
-        article = None
-        if store is not None:
-            try:
-                article = store.get_article(s["article_id"])
-            except Exception:  # noqa: BLE001  (a missing article only loses the context)
-                article = None
-        if article is not None and article.text[s["start"]:s["end"]] == quote:
-            text = article.text
+        text = texts.get(s["article_id"])
+        if text is not None and text[s["start"]:s["end"]] == quote:
             begin, end = max(0, s["start"] - context), min(len(text), s["end"] + context)
             before, after = text[begin:s["start"]], text[s["end"]:end]
             if begin > 0:

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="app.py", description="newsdesk QA web app (local, offline).")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1, this machine only)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("QA_UI_PORT", 7860)),
+    parser.add_argument("--port", type=int, default=int(os.environ.get("QA_UI_PORT", "7860")),
                         help="port (default 7860)")
     add_store_option(parser)
     parser.add_argument("--insecure-no-login", action="store_true",
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     assistant = open_assistant(args)
     settings = assistant.settings
     try:
-        stats = assistant.store.stats()
+        stats = assistant.stats()
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,0 +1,350 @@
+"""The page's wiring, without a browser and without a language model: the handlers of
+:class:`qa.ui.page.NewsdeskApp` called as their events call them (each dict they return must name only
+outputs of those events), and the controller's ingestion progress. A scripted chat model
+(:func:`tests.test_ui_api.newsroom`) over the real embedder and store: seconds.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+
+import gradio as gr
+import pytest
+
+from qa.ui import IngestProgress, NewsdeskApp, NewsdeskUI
+from qa.ui.page import CURSOR, THINKING, new_session
+from tests.conftest import write_jsonl
+from tests.test_ui_api import (
+    BRIDGE,
+    BRIDGE_QUESTION,
+    BRIDGE_SUMMARY,
+    FOLLOW_UP,
+    NEWS,
+    SEED_TITLE,
+    make_scripted_store,
+    scripted_assistant,
+)
+
+BRIDGE_TITLE = BRIDGE.split("\n")[0]
+NO_FILTERS = ([], [], [], "", "")  # languages, sources, article ids, from, to
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory):
+    return make_scripted_store(tmp_path_factory.mktemp("ui-wiring"))
+
+
+@pytest.fixture
+def scripted(store_dir):
+    """A fresh app (and scripted model) over the shared store, for the tests that do not change it."""
+    assistant, model = scripted_assistant(store_dir)
+    return NewsdeskApp(NewsdeskUI(assistant)), model
+
+
+@pytest.fixture
+def empty(tmp_path):
+    """An app over a store of its own, empty, for the tests that add and delete articles."""
+    assistant, _ = scripted_assistant(tmp_path / "store")
+    return NewsdeskApp(NewsdeskUI(assistant))
+
+
+def call(app: NewsdeskApp, handler, *args, via=None) -> list:
+    """What ``handler`` returns (or yields, in order) for ``args``; every dict must name only outputs of
+    every event it is wired to (or, for a part of a handler, of the events of the handler ``via``), so that
+    a wrong key fails here rather than in the browser."""
+    wired = [f for f in app.demo.fns.values() if f.fn == (via or handler)]
+    assert wired, f"{(via or handler).__name__} is wired to no event"
+    result = handler(*args)
+    results = list(result) if inspect.isgenerator(result) else [result]
+    assert results, f"{handler.__name__} returned nothing"
+    for r in results:
+        if r == gr.skip():
+            continue
+        assert isinstance(r, dict) and r and all(isinstance(k, gr.components.Component | gr.blocks.BlockContext)
+                                                for k in r), r
+        for event in wired:
+            outputs = {block._id for block in event.outputs}
+            assert {k._id for k in r} <= outputs, f"{handler.__name__} returned a component its event does not output"
+    return results
+
+
+def last_bubble(state: dict, app: NewsdeskApp) -> str:
+    return state[app.page.chatbot][-1]["content"]
+
+
+def passages_shown(model) -> str:
+    """The passages of the latest answer prompt (without the question)."""
+    prompt = [c for c in model.calls if c.startswith("<passages>")][-1]
+    return prompt[:prompt.index("</passages>")]
+
+
+def id_of(app: NewsdeskApp, title_start: str) -> str:
+    return next(a.id for a in app.ui.assistant.articles() if a.title.startswith(title_start))
+
+
+# ---------------------------------------------------------------- the page
+
+
+def test_the_page_keeps_its_ids_tabs_endpoints_and_limits(scripted, store_dir):
+    app, _ = scripted
+    ids = {b.elem_id for b in app.demo.blocks.values() if getattr(b, "elem_id", None)}
+    assert {"nd-masthead", "nd-status-block", "nd-tabs", "nd-tab-ask", "nd-chat", "nd-question", "nd-ask", "nd-clear",
+            "nd-filters-note", "nd-filters", "nd-f-languages", "nd-f-sources", "nd-f-from", "nd-f-to",
+            "nd-f-articles", "nd-sources", "nd-tab-library", "nd-search", "nd-table", "nd-library-note", "nd-style",
+            "nd-sum-lang", "nd-summarize", "nd-summary", "nd-article", "nd-ask-about", "nd-delete", "nd-selected-id",
+            "nd-tab-add", "nd-files", "nd-add-files", "nd-ingest-results", "nd-p-title", "nd-p-text",
+            "nd-add-text"} <= ids
+    tabs = [b.label for b in app.demo.blocks.values() if isinstance(b, gr.Tab)]
+    assert tabs == ["Ask", "Library", "Add articles"]
+    fns = list(app.demo.fns.values())
+    assert sorted(f.api_name for f in fns if f.api_visibility == "public") == ["articles", "ask", "summarize"]
+    limits = {f.fn.__name__: (f.concurrency_id, f.concurrency_limit) for f in fns
+              if f.fn.__name__ in ("chat", "write_summary", "api_ask", "api_summarize", "delete", "add_files",
+                                   "add_text")}
+    assert limits == {"chat": ("llm", 1), "write_summary": ("llm", 1), "api_ask": ("llm", 1),
+                      "api_summarize": ("llm", 1), "delete": ("ingest", 1), "add_files": ("ingest", 1),
+                      "add_text": ("ingest", 1)}
+    assert next(f for f in fns if f.api_name == "articles").concurrency_limit is None
+    # a hosted model serves several answers at once
+    hosted, _ = scripted_assistant(store_dir, llm="openai")
+    hosted_app = NewsdeskApp(NewsdeskUI(hosted))
+    assert {f.concurrency_limit for f in hosted_app.demo.fns.values() if f.concurrency_id == "llm"} == {4}
+
+
+def test_refresh_fills_the_counts_the_filters_and_the_library(scripted):
+    app, _ = scripted
+    p = app.page
+    [state] = call(app, app.refresh, "")
+    assert '<b class="nd-count-articles">4</b>' in state[p.status] and "qwen" in state[p.status].lower()
+    assert sorted(state[p.f_languages]["choices"]) == [("English (2)", "en"), ("French (2)", "fr")]
+    assert state[p.f_sources]["choices"] == ["Coast Herald", "Le Courrier"]
+    assert len(state[p.f_articles]["choices"]) == 4
+    assert sorted(row[0] for row in state[p.table]["value"]) == sorted([BRIDGE_TITLE, SEED_TITLE,
+                                                                       *(n["title"] for n in NEWS)])
+    assert len(state[p.library_ids]) == 4 and "4 articles" in state[p.library_note]
+    [found] = call(app, app.filter_table, "herald")
+    assert [row[0] for row in found[p.table]["value"]] == ["Harbour bridge reopens after repairs"]
+    assert found[p.library_ids] == ["portwell-bridge"] and "1 article found" in found[p.library_note]
+    [none] = call(app, app.filter_table, "no such words")
+    assert none[p.table]["value"] == [] and "No article matches" in none[p.library_note]
+
+
+# ---------------------------------------------------------------- Ask
+
+
+def test_chat_streams_the_answer_then_shows_its_sources(scripted):
+    app, model = scripted
+    p = app.page
+    states = call(app, app.chat, BRIDGE_QUESTION, [], new_session(), *NO_FILTERS)
+    first, *writing, final = states
+    assert first[p.question] == "" and last_bubble(first, app) == THINKING
+    assert first[p.chatbot][0] == {"role": "user", "content": BRIDGE_QUESTION}
+    assert writing and CURSOR in last_bubble(writing[0], app)  # the first piece of text is shown at once
+    assert "420 metres long" in last_bubble(final, app) and CURSOR not in last_bubble(final, app)
+    assert '<span class="nd-cite">&#91;1&#93;</span>' in last_bubble(final, app)
+    session = final[p.session]
+    assert session["turns"] == [(BRIDGE_QUESTION, "The bridge is 420 metres long [1].")]
+    assert list(session["answers"]) == ["1"]
+    cards = final[p.sources_html]
+    assert BRIDGE_TITLE in cards and "<mark>The bridge is 420 metres long and cost 38 million pounds.</mark>" in cards
+    assert "Ellen Marsh" in cards and "12,000 vehicles" in cards  # the quote in its context, from the article
+
+    # a follow-up: the conversation goes with it
+    follow = call(app, app.chat, "How much did it cost?", final[p.chatbot], session, *NO_FILTERS)[-1]
+    assert any(c.startswith("Conversation so far:") and BRIDGE_QUESTION in c for c in model.calls)
+    assert follow[p.session]["turns"][-1] == ("How much did it cost?", "It cost 38 million pounds [1].")
+    assert len(follow[p.chatbot]) == 4 and sorted(follow[p.session]["answers"]) == ["1", "3"]
+    assert follow[p.session]["answers"]["3"]["standalone_question"] == FOLLOW_UP
+
+    # a click on the first answer shows its sources again; a new conversation clears everything
+    [again] = call(app, app.show_message_sources, follow[p.session], gr.SelectData(None, {"index": 1, "value": ""}))
+    assert again == {p.sources_html: cards}
+    assert call(app, app.show_message_sources, follow[p.session], gr.SelectData(None, {"index": 0, "value": ""})) \
+        == [gr.skip()]  # a question has no sources
+    [cleared] = call(app, app.clear)
+    assert cleared[p.chatbot] == [] and cleared[p.session] == new_session() and cleared[p.question] == ""
+    assert "Sources of the latest answer appear here" in cleared[p.sources_html]
+
+
+def test_a_refusal_an_error_and_an_empty_question(scripted, store_dir):
+    app, _ = scripted
+    p = app.page
+    final = call(app, app.chat, "Who won the 2019 Nobel prize in economics?", [], new_session(), *NO_FILTERS)[-1]
+    assert '<div class="nd-refusal">' in last_bubble(final, app) and final[p.session]["answers"]["1"]["refused"]
+    assert "found no passage that answers this question" in final[p.sources_html]
+
+    error = call(app, app.chat, BRIDGE_QUESTION, [], new_session(), [], [], [], "last week", "")[-1]
+    assert "Dates are written YYYY-MM-DD" in last_bubble(error, app) and 'class="nd-error"' in last_bubble(error, app)
+    assert "Dates are written YYYY-MM-DD" in error[p.sources_html] and p.session not in error
+
+    assert call(app, app.chat, "   ", [], new_session(), *NO_FILTERS) == [gr.skip()]
+
+    def down(_last, _n):
+        raise ConnectionError("connection refused")
+
+    unreachable, _ = scripted_assistant(store_dir, script=down)
+    down_app = NewsdeskApp(NewsdeskUI(unreachable))
+    final = call(down_app, down_app.chat, BRIDGE_QUESTION, [], new_session(), *NO_FILTERS)[-1]
+    assert "The language model could not be reached (ConnectionError: connection refused)" in final[
+        down_app.page.sources_html]
+    assert "Traceback" not in last_bubble(final, down_app)
+
+
+def test_filters_are_described_and_applied(scripted):
+    app, model = scripted
+    p = app.page
+    [described] = call(app, app.describe_filters, ["fr"], ["Le Courrier"], ["a", "b"], "2021", "")
+    assert described[p.filters_box]["label"] == "Filters · 4 active"
+    assert "Searching only: French · Le Courrier · 2021 → … · 2 chosen articles" in described[p.filters_note]
+    [none] = call(app, app.describe_filters, *NO_FILTERS)
+    assert none[p.filters_box]["label"] == "Filters" and "Searching all articles." in none[p.filters_note]
+
+    filters = app.ui.make_filters(["fr"], None, None, "2021", "2021-3")
+    assert (filters.languages, filters.date_from, filters.date_to) == (["fr"], "2021-01-01", "2021-03-31")
+    assert app.ui.make_filters() is None and app.ui.make_filters([], [], [], " ", "") is None
+
+    # only the French articles: the bridge's sentence is not shown to the model, which cannot answer
+    final = call(app, app.chat, BRIDGE_QUESTION, [], new_session(), ["fr"], [], [], "", "")[-1]
+    prompt = passages_shown(model)
+    assert "Riverton" not in prompt and "Villebourg" in prompt
+    assert final[p.session]["answers"]["1"]["refused"]
+    # only one chosen article, from the library's "Ask about this article"
+    [asked] = call(app, app.ask_about, "portwell-bridge")
+    assert asked[p.f_articles]["value"] == ["portwell-bridge"] and asked[p.filters_box]["open"] is True
+    assert asked[p.tabs].selected == "ask"
+    call(app, app.chat, BRIDGE_QUESTION, [], new_session(), [], [], asked[p.f_articles]["value"], "", "")
+    prompt = passages_shown(model)
+    assert "Portwell" in prompt and "Riverton" not in prompt and "Villebourg" not in prompt
+    # and by date: from 2022 on, only the Portwell article (the undated ones are left out)
+    call(app, app.chat, BRIDGE_QUESTION, [], new_session(), [], [], [], "2022", "")
+    prompt = passages_shown(model)
+    assert "Portwell" in prompt and "Riverton" not in prompt and "Villebourg" not in prompt
+
+
+# ---------------------------------------------------------------- Library
+
+
+def test_the_reader_and_its_summaries(scripted):
+    app, model = scripted
+    p = app.page
+    bridge = id_of(app, "Riverton")
+    row = next(r for r in app.ui.table("")[0] if r[0] == BRIDGE_TITLE)
+    ids = app.ui.table("")[1]
+    [opened] = call(app, app.open_article, ids, "abstract", "",
+                    gr.SelectData(None, {"index": [2, 0], "value": BRIDGE_TITLE, "row_value": row}))
+    assert opened[p.selected_id] == bridge and BRIDGE_TITLE in opened[p.article_html]
+    assert "420 metres" in opened[p.article_html]
+    assert "Summaries made before appear at once" in opened[p.summary_html]  # none yet
+    assert all(opened[b]["interactive"] is True for b in p.article_buttons)
+
+    *writing, done = call(app, app.write_summary, bridge, "abstract", "")
+    assert writing and all("nd-writing" in s[p.summary_html] for s in writing)
+    assert BRIDGE_SUMMARY in done[p.summary_html] and "Headline summary · English" in done[p.summary_html]
+    assert "written in" in done[p.summary_html] and "nd-cached" not in done[p.summary_html]
+    calls = len(model.calls)
+
+    # made before: shown at once when the article is opened again, or its style chosen again
+    [cached] = call(app, app.show_cached, bridge, "abstract", "")
+    assert BRIDGE_SUMMARY in cached[p.summary_html] and "nd-cached" in cached[p.summary_html]
+    [reopened] = call(app, app.show_article, bridge, "abstract", "", via=app.open_article)
+    assert reopened[p.summary_html] == cached[p.summary_html]
+    [other] = call(app, app.show_cached, bridge, "bullets", "")
+    assert "Summaries made before appear at once" in other[p.summary_html]
+    *_, again = call(app, app.write_summary, bridge, "abstract", "")
+    assert "nd-cached" in again[p.summary_html] and len(model.calls) == calls  # the model was not asked
+
+    assert call(app, app.show_cached, "", "short", "") == [gr.skip()]
+    assert "Select an article first." in call(app, app.write_summary, "", "short", "")[-1][p.summary_html]
+    missing = call(app, app.write_summary, "no-such-article", "short", "")[-1]
+    assert "No article with id &#x27;no-such-article&#x27;" in missing[p.summary_html]
+    [nothing] = call(app, app.show_article, "no-such-article", "short", "", via=app.open_article)
+    assert nothing[p.selected_id] == "" and all(nothing[b]["interactive"] is False for b in p.article_buttons)
+
+
+# ---------------------------------------------------------------- adding articles
+
+
+def test_ingestion_reports_its_progress_file_by_file_and_article_by_article(tmp_path):
+    assistant, _ = scripted_assistant(tmp_path / "store")
+    ui = NewsdeskUI(assistant)
+    records = [{"id": f"tram-{k}", "title": f"Trams of Portwen, line {k}",
+                "text": f"Line {k} of the Portwen trams runs again from Monday, the operator said."} for k in range(6)]
+    collection = write_jsonl(tmp_path / "collection.jsonl", records)
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+
+    # the worker waits, after the third article, until that progress has been reported
+    reported, ingest_files = threading.Event(), assistant.ingest_files
+
+    def gated(files, on_progress=None):
+        def progress(done, total, title):
+            on_progress(done, total, title)
+            if done == 3 and not reported.wait(timeout=60):
+                raise TimeoutError("the progress at 3 of 6 articles was never reported")
+        return ingest_files(files, on_progress=progress)
+
+    assistant.ingest_files = gated
+    states = []
+    for state in ui.ingest_uploads([str(collection), str(tmp_path / "notes.pdf")], poll=0.01):
+        states.append(state)
+        if state.done == 3:
+            reported.set()
+
+    assert states[0].rows == () and states[0].file == "Adding collection.jsonl (1 of 2 files)"
+    middle = next(s for s in states if s.done == 3)
+    assert middle.total == 6 and middle.fraction == 0.5 and middle.rows == ()
+    assert middle.running == "Adding collection.jsonl (1 of 2 files): 3 of 6 articles…"
+    first_file = [s.done for s in states if s.file and s.file.startswith("Adding collection")]
+    assert first_file == sorted(first_file)  # never backwards
+    second = next(s for s in states if s.file == "Adding notes.pdf (2 of 2 files)")
+    assert [r["name"] for r in second.rows] == ["collection.jsonl"]
+    final = states[-1]
+    assert final.finished and final.running is None and final.fraction is None
+    assert [(r["name"], r["status"], r["summary"]) for r in final.rows] == [
+        ("collection.jsonl", "ok", "6 added"), ("notes.pdf", "failed", "unsupported file type")]
+    assert sorted(final.rows[0]["added_ids"]) == [f"tram-{k}" for k in range(6)]
+    assert len(assistant.articles()) == 6
+    with pytest.raises(ValueError, match="Choose one or more files first"):
+        next(ui.ingest_uploads([]))
+
+
+def test_ingest_progress_in_words():
+    assert IngestProgress((), "Adding a.jsonl", 0, None).running == "Adding a.jsonl…"
+    assert IngestProgress((), "Adding a.txt", 1, 1).running == "Adding a.txt…"  # one article: no count
+    assert IngestProgress((), "Adding a.txt", 1, 1).fraction is None
+    assert IngestProgress((), "Adding a.jsonl", 1500, 3000).running == "Adding a.jsonl: 1,500 of 3,000 articles…"
+    assert IngestProgress((), "Adding a.jsonl", 750, 3000).fraction == 0.25
+    done = IngestProgress(({"name": "a.jsonl"},), None, 3000, 3000)
+    assert done.finished and done.running is None and done.fraction is None
+
+
+def test_adding_and_deleting_articles_updates_the_page(empty, tmp_path):
+    app, p = empty, empty.page
+    assert "Choose one or more files first." in call(app, app.add_files, None, "")[-1][p.ingest_html]
+
+    upload = tmp_path / "riverton-bridge.txt"
+    upload.write_text(BRIDGE, encoding="utf-8")
+    *running, done = call(app, app.add_files, [str(upload)], "")
+    assert running and all("nd-progress" in s[p.ingest_html] and "Adding riverton-bridge.txt" in s[p.ingest_html]
+                           for s in running)
+    assert "nd-pill-ok" in done[p.ingest_html] and "1 added" in done[p.ingest_html] and done[p.files] is None
+    assert '<b class="nd-count-articles">1</b>' in done[p.status]
+    assert [row[0] for row in done[p.table]["value"]] == [BRIDGE_TITLE]
+
+    [nothing] = call(app, app.add_text, "A title", "  ", "", "", "", "", "")
+    assert "no text" in nothing[p.ingest_html] and p.p_title not in nothing and p.p_text not in nothing
+    [pasted] = call(app, app.add_text, "", "Trams return to Portwen\nThe trams of Portwen run again from Monday.",
+                    "Portwen Post", "2023-01-02", "en", "", "")
+    assert "pasted: Trams return to Portwen" in pasted[p.ingest_html] and "nd-pill-ok" in pasted[p.ingest_html]
+    assert pasted[p.p_title] == "" and pasted[p.p_text] == ""
+    assert pasted[p.f_sources]["choices"] == ["Portwen Post"] and len(pasted[p.table]["value"]) == 2
+
+    bridge = id_of(app, "Riverton")
+    assert call(app, app.delete, "", "") == [gr.skip()]  # not confirmed
+    [deleted] = call(app, app.delete, bridge, "")
+    assert "Article deleted." in deleted[p.library_note] and deleted[p.selected_id] == ""
+    assert [row[0] for row in deleted[p.table]["value"]] == ["Trams return to Portwen"]
+    assert all(deleted[b]["interactive"] is False for b in p.article_buttons)
+    assert '<b class="nd-count-articles">1</b>' in deleted[p.status] and app.ui.article(bridge) is None
+    [twice] = call(app, app.delete, bridge, "")
+    assert "That article was already deleted." in twice[p.library_note]
