@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
                 if assistant.delete(article_id):
                     print(f"deleted {article_id}")
                 else:
-                    print(f"error: no article with id {article_id!r} in {assistant.store.directory}",
+                    print(f"error: no article with id {article_id!r} in {assistant.settings.store_dir}",
                           file=sys.stderr)
                     status = 1
             if args.paths:
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             for failure in report.failures:
                 print(f"failed: {failure}", file=sys.stderr)
             print(report.summary())
-            stats = assistant.store.stats()
+            stats = assistant.stats()
             print(f"store: {stats['store']} ({stats['articles']} articles, {stats['chunks']} chunks)")
         if not report.ok:
             status = 1

@@ -20,7 +20,7 @@ def cmd_articles(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    stats = assistant.store.stats()
+    stats = assistant.stats()
     table = Table(title=f"{len(articles)} articles, {stats['chunks']} chunks in {stats['store']}")
     for column in ("id", "title", "date", "lang", "source", "chunks"):
         table.add_column(column, overflow="fold")
@@ -69,7 +69,7 @@ def cmd_eval(args) -> int:
 
     assistant = open_assistant(args, create=False)
     rows = spread_sample(load_evalset(args.evalset)[: args.limit], args.sample)
-    report = {"evalset": str(args.evalset), "store": assistant.store.stats(),
+    report = {"evalset": str(args.evalset), "store": assistant.stats(),
               "retrieval": evaluate_retrieval(rows, lambda q: assistant.retrieve(q, k=20), show_progress=not args.json)}
     if not args.retrieval_only:
         report["answers"] = evaluate_answers(rows, assistant, show_progress=not args.json)
@@ -124,6 +124,31 @@ def cmd_summarize(args) -> int:
     state = "cached" if summary.cached else f"{summary.seconds:.1f} s"
     print(f"-- {summary.title} ({summary.article_id}), {summary.style}, {summary.language}, {state}", file=sys.stderr)
     return 0
+
+
+def cmd_doctor(args) -> int:
+    """Check the store; with --repair, rebuild what can be rebuilt from the article texts."""
+    from qa.doctor import examine, repair
+
+    assistant = open_assistant(args, create=False)
+    checkup = repair(assistant) if args.repair else examine(assistant)
+    if args.json:
+        print(json.dumps({**checkup.model_dump(), "sound": checkup.sound}, ensure_ascii=False, indent=1))
+    else:
+        print(f"store: {checkup.store}")
+        for action in checkup.repaired:
+            print(f"  repaired: {action}")
+        for article_id in checkup.lost:
+            print(f"  lost: {article_id} (its text is gone and its chunks do not cover it)")
+        for f in checkup.findings:
+            detail = f": {f.detail}" if f.detail and f.detail != "ok" else ""
+            print(f"  {'ok  ' if f.ok else 'FAIL'}  {f.check}{detail}")
+        if checkup.sound:
+            print("The store is sound.")
+        else:
+            print(f"The store has problems. Repair what can be repaired with: python -m qa doctor --store "
+                  f"{checkup.store} --repair" if not args.repair else "Some problems remain (see above).")
+    return 0 if checkup.sound else 1
 
 
 def cmd_setup(args) -> int:
@@ -181,6 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", help="language of the summary (ISO code, e.g. en, fr; default: the article's)")
     p.add_argument("article_id", nargs="+", metavar="ARTICLE_ID")
     p.set_defaults(func=cmd_summarize)
+
+    p = sub.add_parser("doctor", help="check the store (exit 1 when something is wrong); --repair rebuilds what can "
+                       "be rebuilt from the article texts")
+    add_store_option(p)
+    p.add_argument("--repair", action="store_true", help="rebuild chunks, vectors and the keyword index where needed; "
+                   "damaged files are kept beside the store")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("setup", help="assemble the bundled models and offline caches")
     p.set_defaults(func=cmd_setup)

@@ -132,12 +132,23 @@ class Assistant:
         return rebuild(self.store, self.embedder, self.settings, embedder_name(self.embedder),
                        on_progress=on_progress)
 
+    def reopen(self) -> Store:
+        """Open the store again (after its files were changed by another hand: a repair, a restore)."""
+        old = self.__dict__.pop("store", None)
+        if old is not None:
+            old.close()
+        return self.store
+
     def delete(self, article_id: str) -> bool:
         """Remove an article, its chunks and its summaries; False when there was none with that id."""
         return self.store.delete(article_id)
 
     def articles(self) -> list[ArticleInfo]:
         return self.store.list_articles()
+
+    def languages(self) -> dict[str, int]:
+        """The stored articles' languages with their counts, most common first."""
+        return self.store.languages()
 
     def article(self, article_id: str) -> Article | None:
         """The stored article (its full text and metadata), or None."""

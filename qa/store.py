@@ -12,12 +12,21 @@ committed last, so an article without its row is simply ingested again (its chun
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import functools
+import inspect
 import json
+import logging
+import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 import chromadb
 import numpy as np
@@ -28,8 +37,10 @@ from qa.articles import Article
 from qa.chunking import Chunk
 from qa.embeddings import embedder_setting
 
+log = logging.getLogger("qa.store")
+
 COLLECTION = "chunks"
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, content_hash TEXT NOT NULL,
@@ -55,6 +66,80 @@ class EmbedderMismatchError(StoreError):
 
 class NoArticlesError(StoreError):
     pass
+
+
+class StoreDamagedError(StoreError):
+    """A file of the store cannot be read as a database."""
+
+
+class DiskFullError(StoreError):
+    """The disk holding the store has no space left."""
+
+
+class ReadOnlyStoreError(StoreError):
+    """A change asked of a store on a read-only folder."""
+
+
+def explain(exc: BaseException, directory: Path) -> StoreError | None:
+    """The failure of a store operation in words a user can act on (None when it is not a store failure)."""
+    if isinstance(exc, StoreError):
+        return exc
+    text = str(exc)
+    # chromadb's errors, and the panics of its Rust core (pyo3_runtime.PanicException, a BaseException)
+    database = isinstance(exc, sqlite3.DatabaseError) or type(exc).__module__.startswith(("chromadb", "pyo3_runtime"))
+    if not database and not isinstance(exc, OSError):
+        return None
+    full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "database or disk is full" in text
+    with contextlib.suppress(OSError):
+        full = full or shutil.disk_usage(directory).free < 1_000_000
+    if full:
+        return DiskFullError(
+            f"The disk holding the store {directory} is full: nothing more could be written. Free some space and "
+            "run the same command again; what was stored before is kept.")
+    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return ReadOnlyStoreError(f"Cannot write to the store {directory} ({exc.strerror}).")
+    if database:
+        cause = text.splitlines()[0][:160] if text else type(exc).__name__
+        return StoreDamagedError(
+            f"The store at {directory} is damaged ({cause}). Check it with: python -m qa doctor --store {directory}"
+            "  (add --repair to rebuild what can be rebuilt from the article texts).")
+    return None
+
+
+def _guarded(method: Callable) -> Callable:
+    """Store failures (damaged files, a full disk) raised as a :class:`StoreError` that says what to do."""
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def generator(self, *args, **kwargs):
+            with _explained(self):
+                yield from method(self, *args, **kwargs)
+        return generator
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        with _explained(self):
+            return method(self, *args, **kwargs)
+    return call
+
+
+@contextlib.contextmanager
+def _explained(store: Store):
+    try:
+        yield
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:
+        better = explain(exc, getattr(store, "directory", Path(".")))
+        if better is None or better is exc:
+            raise
+        raise better from exc
+
+
+def _guard_public_methods(cls):
+    for name, value in list(vars(cls).items()):
+        if inspect.isfunction(value) and not name.startswith("__") or name == "__init__":
+            setattr(cls, name, _guarded(value))
+    return cls
 
 
 class ArticleInfo(BaseModel):
@@ -94,11 +179,15 @@ class StoredChunk(BaseModel):
                    index=meta.get("chunk_index", 0), start=meta.get("start", 0), end=meta.get("end", 0))
 
 
+@_guard_public_methods
 class Store:
     """Open (or create) the store in ``directory`` for the embedder called ``embedder``.
 
     Opening a store built by another embedder raises :class:`EmbedderMismatchError`: vectors of two
-    models are never mixed in one collection.
+    models are never mixed in one collection. A store in a folder this process cannot write to (a
+    read-only disk or mount) opens read-only: everything can be read, changes raise
+    :class:`ReadOnlyStoreError`, and summaries are not cached. Chroma cannot open a read-only folder, so its
+    files are then read from a temporary copy.
     """
 
     def __init__(self, directory: str | Path, embedder: str, *, create: bool = True, check_embedder: bool = True):
@@ -107,16 +196,20 @@ class Store:
         if not create and not (self.directory / "articles.sqlite3").exists():
             raise StoreError(f"No store at {self.directory}. Ingest articles first: python ingest.py --store "
                              f"{self.directory} PATH...")
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"Cannot create the store folder {self.directory}: {exc.strerror}") from exc
+        self.read_only = self.directory.is_dir() and not os.access(self.directory, os.W_OK)
+        if not self.read_only:
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"Cannot create the store folder {self.directory}: {exc.strerror}") from exc
         self._lock = threading.RLock()  # one writer at a time
         self._local = threading.local()  # one SQLite connection per thread: readers never wait for a writer
         self._connections: list[sqlite3.Connection] = []
-        self._db.execute("PRAGMA journal_mode=WAL")
-        with self._db:
-            self._db.executescript(_SCHEMA)
+        self._snapshot: tempfile.TemporaryDirectory | None = None
+        if not self.read_only:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            with self._db:
+                self._db.executescript(SCHEMA)
         recorded = self.get_meta("embedder")
         if check_embedder and recorded and recorded != embedder:
             raise EmbedderMismatchError(
@@ -125,19 +218,40 @@ class Store:
                 f"with: python ingest.py --store {self.directory} --rebuild  (re-embeds every stored article)."
             )
         self._client = chromadb.PersistentClient(
-            path=str(self.directory), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+            path=str(self._chroma_folder()), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         )
         self._collection = self._client.get_or_create_collection(
             COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
         )
         self.max_batch = self._client.get_max_batch_size()
 
+    def _chroma_folder(self) -> Path:
+        """Where Chroma opens the store: its folder, or a temporary copy of Chroma's files when it is read-only."""
+        if not self.read_only:
+            return self.directory
+        self._snapshot = tempfile.TemporaryDirectory(prefix="newsdesk-readonly-")
+        copy = Path(self._snapshot.name) / "chroma"
+        shutil.copytree(self.directory, copy, ignore=shutil.ignore_patterns("articles.sqlite3*", "bm25*"))
+        log.warning("The store %s is read-only: it is read from a temporary copy of its vectors; nothing will be "
+                    "changed or cached.", self.directory)
+        return copy
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyStoreError(
+                f"The store at {self.directory} is read-only: it can be searched and read, not changed. Copy the "
+                "folder somewhere writable to add or delete articles.")
+
     @property
     def _db(self) -> sqlite3.Connection:
         """This thread's connection to the article table (WAL mode: reads see the last committed write)."""
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.directory / "articles.sqlite3", check_same_thread=False, timeout=30)
+            path = self.directory / "articles.sqlite3"
+            if self.read_only:  # no lock or WAL file can be created: read it as the unchanging file it is
+                db = sqlite3.connect(f"file:{quote(str(path))}?immutable=1", uri=True, check_same_thread=False)
+            else:
+                db = sqlite3.connect(path, check_same_thread=False, timeout=30)
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA synchronous=NORMAL")
             self._local.db = db
@@ -214,6 +328,7 @@ class Store:
         """Replace the chunks of these articles by the given ones, then record the articles."""
         if not items:
             return 0
+        self._writable()
         with self._lock:
             ids = [article.id for article, _, _ in items]
             self._collection.delete(where={"article_id": {"$in": ids}})
@@ -246,6 +361,7 @@ class Store:
 
     def delete(self, article_id: str) -> bool:
         """Remove an article, its chunks and its summaries. Returns False when it was not stored."""
+        self._writable()
         with self._lock:
             self._collection.delete(where={"article_id": article_id})
             with self._db:
@@ -256,6 +372,7 @@ class Store:
 
     def reset_vectors(self, embedder: str) -> None:
         """Drop every chunk and vector (articles are kept) so the store can be rebuilt with another embedder."""
+        self._writable()
         with self._lock:
             self._client.delete_collection(COLLECTION)
             self._collection = self._client.get_or_create_collection(
@@ -294,6 +411,34 @@ class Store:
             for i, d, m in zip(result["ids"], result["documents"], result["metadatas"]):
                 yield StoredChunk.from_chroma(i, d, m)
 
+    def chunk_owners(self, page: int = 5000) -> dict[str, str]:
+        """Every chunk id with the id of its article (metadata only: no text, no vectors)."""
+        owners: dict[str, str] = {}
+        for offset in range(0, self.count_chunks(), page):
+            result = self._collection.get(limit=page, offset=offset, include=["metadatas"])
+            owners.update({i: m.get("article_id", "") for i, m in zip(result["ids"], result["metadatas"])})
+        return owners
+
+    def chunk_counts(self) -> dict[str, int]:
+        """Every stored article's id with the number of chunks recorded for it."""
+        return {row[0]: row[1] for row in self._db.execute("SELECT id, chunks FROM articles")}
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
+        """Remove chunks by id (the repair of chunks whose article is not stored)."""
+        self._writable()
+        with self._lock:
+            for begin in range(0, len(chunk_ids), self.max_batch):
+                self._collection.delete(ids=list(chunk_ids[begin:begin + self.max_batch]))
+            with self._db:
+                self._set_meta("generation", str(self.generation + 1))
+
+    def mark_changed(self, article_ids: Sequence[str]) -> None:
+        """Mark articles as changed, so that the next ingestion of them (a rebuild, a repair) re-embeds them."""
+        self._writable()
+        with self._lock, self._db:
+            self._db.executemany("UPDATE articles SET content_hash = 'rebuild:' || content_hash WHERE id = ? AND "
+                                 "content_hash NOT LIKE 'rebuild:%'", [(i,) for i in article_ids])
+
     # ---------------------------------------------------------------- summaries
     def get_summary(self, content_hash: str, style: str, language: str, model: str) -> str | None:
         row = self._db.execute("SELECT summary FROM summaries WHERE content_hash=? AND style=? AND language=? AND model=?",
@@ -301,6 +446,10 @@ class Store:
         return row[0] if row else None
 
     def put_summary(self, article_id: str, content_hash: str, style: str, language: str, model: str, summary: str) -> None:
+        """Cache a summary (skipped, with a warning, on a read-only store)."""
+        if self.read_only:
+            log.warning("read-only store: the summary of %s is not cached", article_id)
+            return
         with self._lock, self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO summaries(content_hash, style, language, model, article_id, summary, created_at) "
