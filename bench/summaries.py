@@ -24,7 +24,8 @@ from common import CORPUS, RESULTS, write_results
 from qa.llm import get_chat_model, model_id
 from qa.metrics import rouge_scores
 from qa.settings import get_settings
-from qa.summaries import Evidence, Summarizer, clean_output, sentences
+from qa.sentences import sentences
+from qa.summaries import Evidence, Summarizer, clean_output
 
 TEST = CORPUS / "orangesum" / "abstract-test"
 

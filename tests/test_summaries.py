@@ -1,7 +1,8 @@
 """Per-article summaries: styles, languages, map-reduce, fact check, cache, digest, CLI.
 
 The first tests drive :class:`qa.summaries.Summarizer` with a scripted chat model (exact control of
-what the model says, no CPU); the rest run the real store and the small bundled model (qwen2.5-0.5b).
+what the model says, no CPU); the rest (marked ``slow``) run the real store and the small bundled model
+(qwen2.5-0.5b).
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLES, run_cli, write_jsonl
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
 
 from qa.language import language_ranking
 from qa.llm import model_id
+from qa.sentences import sentences
 from qa.store import StoreError
 from qa.summaries import (
     STYLES,
@@ -25,11 +24,12 @@ from qa.summaries import (
     Evidence,
     Summarizer,
     Summary,
+    cached_summary,
     check_units,
     clean_output,
     language_code,
 )
-from qa.sentences import sentences
+from tests.scripted import Scripted
 
 SMALL = "qwen2.5-0.5b"
 
@@ -55,27 +55,13 @@ def units_of(summary: Summary) -> list[str]:
 def assert_grounded(summary: Summary, source: str) -> None:
     evidence = Evidence(source)
     same = summary.language == "fr"
-    for unit in units_of(summary):
+    units = units_of(summary)
+    assert units, summary.summary
+    for unit in units:
         assert evidence.unsupported(unit, same_language=same) == [], unit
 
 
 # ---------------------------------------------------------------- scripted model (no CPU)
-
-
-class Scripted(BaseChatModel):
-    """Answers from a script: a function of the last user message; records every prompt."""
-
-    script: object
-    prompts: list = []
-
-    @property
-    def _llm_type(self) -> str:
-        return "scripted"
-
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
-        self.prompts.append((messages, kwargs))
-        text = self.script(str(messages[-1].content), len(self.prompts))
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
 
 ARTICLE = ("Le conseil municipal de Lyon a voté jeudi un budget de 12 millions d'euros pour les pistes cyclables. "
@@ -97,7 +83,7 @@ def run(model, settings, text=ARTICLE, **kwargs) -> Summary:
 
 
 def test_short_article_is_one_call(settings_small_ctx):
-    model = Scripted(script=lambda prompt, n: "Lyon a voté 12 millions d'euros pour les pistes cyclables.", prompts=[])
+    model = Scripted(script=lambda prompt, n: "Lyon a voté 12 millions d'euros pour les pistes cyclables.")
     summary = run(model, settings_small_ctx, style="abstract")
     assert summary.calls == 1 and summary.sections == 1 and not summary.regenerated
     assert summary.summary == "Lyon a voté 12 millions d'euros pour les pistes cyclables."
@@ -113,22 +99,23 @@ def test_long_article_map_reduce_respects_the_budget(settings_small_ctx):
         number = re.search(r"part (\d+) of", prompt).group(1)
         return f"- Le conseil municipal de Lyon a voté des mesures (partie {number}).\n- La mesure numéro 7."
 
-    model = Scripted(script=script, prompts=[])
+    model = Scripted(script=script)
     summary = run(model, settings_small_ctx, text=long_text, style="short")
     assert summary.sections >= 2
     assert summary.calls == summary.sections + 1  # one map per section, one reduce
     assert summary.summary == "Le conseil municipal de Lyon a voté 79 mesures."
     summarizer = Summarizer(model, settings_small_ctx)
+    assert len(model.prompts) == summary.calls
     for messages, kwargs in model.prompts:  # every prompt plus its answer fits the context
-        assert summarizer._tokens(messages) + kwargs["max_tokens"] <= settings_small_ctx.n_ctx
+        assert summarizer.count_messages(messages) + kwargs["max_tokens"] <= settings_small_ctx.n_ctx
     sections = summarizer.split(long_text, 200)
-    assert all(summarizer.count(s) <= 200 for s in sections)
+    assert len(sections) >= 2 and all(summarizer.count(s) <= 200 for s in sections)
     assert " ".join(sections) == long_text
 
 
 def test_unsupported_sentence_is_removed(settings_small_ctx):
     text = "Lyon a voté 12 millions d'euros. Jean Dupont a reçu 500 euros. Les travaux dureront deux ans."
-    model = Scripted(script=lambda prompt, n: text, prompts=[])
+    model = Scripted(script=lambda prompt, n: text)
     summary = run(model, settings_small_ctx, style="short")
     assert summary.summary == "Lyon a voté 12 millions d'euros. Les travaux dureront deux ans."
     assert set(summary.unsupported) == {"500", "Jean Dupont"}
@@ -137,13 +124,13 @@ def test_unsupported_sentence_is_removed(settings_small_ctx):
 
 def test_empty_after_check_regenerates_once_then_falls_back(settings_small_ctx):
     answers = ["Anne Hidalgo a voté 99 millions.", "Grégory Doucet a salué une décision historique."]
-    model = Scripted(script=lambda prompt, n: answers[n - 1], prompts=[])
+    model = Scripted(script=lambda prompt, n: answers[n - 1])
     summary = run(model, settings_small_ctx, style="abstract")
     assert summary.regenerated and summary.calls == 2 and not summary.extractive
     assert summary.summary == answers[1]
     assert "Write in French only" in str(model.prompts[1][0][-1].content)
 
-    model = Scripted(script=lambda prompt, n: "Anne Hidalgo a voté 99 millions.", prompts=[])
+    model = Scripted(script=lambda prompt, n: "Anne Hidalgo a voté 99 millions.")
     summary = run(model, settings_small_ctx, style="short")
     assert summary.extractive and summary.calls == 2
     assert summary.summary == " ".join(sentences(ARTICLE)[:2])  # the lead: nothing invented
@@ -152,7 +139,7 @@ def test_empty_after_check_regenerates_once_then_falls_back(settings_small_ctx):
 def test_wrong_language_is_regenerated(settings_small_ctx):
     answers = ["The city council of Lyon voted a budget of 12 million euros for cycle lanes on Thursday.",
                "Le conseil municipal de Lyon a voté jeudi un budget de 12 millions d'euros."]
-    model = Scripted(script=lambda prompt, n: answers[n - 1], prompts=[])
+    model = Scripted(script=lambda prompt, n: answers[n - 1])
     summary = run(model, settings_small_ctx, style="abstract")
     assert summary.regenerated and summary.summary == answers[1]
 
@@ -180,9 +167,64 @@ def test_language_and_style_arguments():
         check_style("haiku")
 
 
+def test_cached_summary_is_a_lookup_that_never_calls_the_model(assistant, tmp_path):
+    record = {"id": "test-velo", "title": "Lyon vote ses pistes cyclables", "date": "2021-03-04", "text": ARTICLE}
+    assert assistant.ingest([write_jsonl(tmp_path / "velo.jsonl", [record])]).added == 1
+    said = "Lyon a voté 12 millions d'euros pour les pistes cyclables."
+    model = Scripted(script=lambda prompt, n: said)
+    assistant.__dict__["llm"] = model
+    store, settings = assistant.store, assistant.settings
+
+    assert cached_summary(store, settings, "test-velo", style="abstract") is None  # none made yet
+    assert cached_summary(store, settings, "no-such-article") is None  # a lookup: no error for an unknown id
+    assert model.prompts == []
+
+    made = assistant.summarize("test-velo", style="abstract")
+    assert not made.cached and made.summary == said and len(model.prompts) == 1
+
+    found = cached_summary(store, settings, "test-velo", style="abstract")
+    assert isinstance(found, Summary) and found.cached and found.calls == 0
+    assert (found.article_id, found.title, found.summary, found.style, found.language, found.model) == (
+        "test-velo", "Lyon vote ses pistes cyclables", said, "abstract", "fr", model_id(settings))
+    assert cached_summary(store, settings, "test-velo", style="abstract", language="French").summary == said
+    assert assistant.cached_summary("test-velo", style="abstract").summary == said  # the Assistant's door
+    assert cached_summary(store, settings, "test-velo", style="short") is None  # another style
+    assert cached_summary(store, settings, "test-velo", style="abstract", language="en") is None  # another language
+    assert len(model.prompts) == 1  # the lookups made no call
+
+
+def test_digest_regenerates_with_the_reminder(assistant, tmp_path):
+    records = [{"id": "velo", "title": "Lyon vote ses pistes cyclables", "text": ARTICLE},
+               {"id": "tram", "title": "Lyon prolonge son tramway",
+                "text": "La métropole de Lyon a voté lundi la prolongation du tramway T6. Les travaux coûteront "
+                        "80 millions d'euros et commenceront en 2024, selon Bruno Bernard, président de la métropole."}]
+    assert assistant.ingest([write_jsonl(tmp_path / "lyon.jsonl", records)]).added == 2
+    grounded = ("- Lyon a voté 12 millions d'euros pour les pistes cyclables. [1]\n"
+                "- Les travaux du tramway coûteront 80 millions d'euros. [2]")
+    digests = ["- Anne Hidalgo a voté 99 millions. [1]", grounded]  # the first try, then the retry
+
+    def script(prompt: str, n: int) -> str:
+        if "<articles>" in prompt:
+            return digests.pop(0)
+        if "cyclables" in prompt:
+            return "Lyon a voté un budget pour les pistes cyclables."
+        return "La métropole de Lyon a voté la prolongation du tramway T6."
+
+    model = Scripted(script=script)
+    assistant.__dict__["llm"] = model
+    digest = assistant.digest(["velo", "tram"])
+    assert digest.regenerated and digest.language == "fr" and set(digest.unsupported) == {"99", "Anne Hidalgo"}
+    assert digest.digest == grounded
+    assert [s.article_id for s in digest.sources] == ["velo", "tram"] and digests == []
+    retry = model.calls[-1]
+    assert retry.startswith(model.calls[-2]) and retry.endswith(
+        " Write in French only, and use only names, numbers and dates that are written in the articles.")
+
+
 # ---------------------------------------------------------------- real store, small model
 
 SHORT_ID, LONG_ID = "orangesum-87", "orangesum-20"
+MOST_UNITS = {"abstract": 1, "short": 3, "paragraph": 7, "bullets": 6}  # sentences, or points, per style
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +248,7 @@ def short_text(store_assistant) -> str:
     return Summarizer.article_block(article.title, article.text, article.date)  # what the model reads
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style", list(STYLES))
 def test_each_style(store_assistant, short_text, style):
     summary = store_assistant.summarize(SHORT_ID, style=style)
@@ -213,22 +256,18 @@ def test_each_style(store_assistant, short_text, style):
     assert summary.title.startswith("Affaire Epstein") and summary.model == model_id(store_assistant.settings)
     assert summary.sections == 1 and summary.calls in (1, 2)  # one call, a second only to regenerate
     assert summary.summary.strip()
-    units = units_of(summary)
-    if style == "abstract":
-        assert len(units) == 1 and "\n" not in summary.summary
-    elif style == "short":
-        assert 1 <= len(units) <= 3
-    elif style == "paragraph":
-        assert 1 <= len(units) <= 7 and "\n" not in summary.summary
-    else:
-        lines = summary.summary.splitlines()
-        assert 1 <= len(lines) <= 6 and all(line.startswith("- ") for line in lines)
-        assert all(len(line.split()) >= 4 for line in lines)  # no bare date or figure as a point
+    assert 1 <= len(units_of(summary)) <= MOST_UNITS[style]
+    lines = summary.summary.splitlines()
+    if style == "bullets":  # one point a line, each saying something (no bare date or figure)
+        assert 1 <= len(lines) <= 6
+        assert all(line.startswith("- ") and len(line.split()) >= 4 for line in lines), lines
+    else:  # one plain paragraph
+        assert lines == [summary.summary]
     assert_grounded(summary, short_text)
-    if not summary.extractive:
-        assert detected(summary.summary) == "fr"
+    assert detected(summary.summary) == "fr"  # the model's French, or the French article's lead sentences
 
 
+@pytest.mark.slow
 def test_cross_language_summary(store_assistant, short_text):
     """A French article summarised in English by the default model (the 0.5B one invents facts here:
     "Epstein, a former member of the United States Navy, was arrested"; the check removes them)."""
@@ -242,6 +281,7 @@ def test_cross_language_summary(store_assistant, short_text):
     assert "Maxwell" in summary.summary
 
 
+@pytest.mark.slow
 def test_stream_then_cache_hit(store_assistant):
     first = store_assistant.summarize(SHORT_ID, style="short")  # made by test_each_style, or now
     pieces = list(store_assistant.stream_summary(SHORT_ID, style="short"))
@@ -252,6 +292,7 @@ def test_stream_then_cache_hit(store_assistant):
     assert again.cached and again.summary == final.summary and again.seconds < 0.5
 
 
+@pytest.mark.slow
 def test_missing_article(store_assistant):
     with pytest.raises(ArticleNotFoundError) as caught:
         store_assistant.summarize("no-such-article")
@@ -264,6 +305,7 @@ def test_missing_article(store_assistant):
         store_assistant.digest([SHORT_ID, "no-such-article"])
 
 
+@pytest.mark.slow
 def test_cli(store_assistant):
     store = store_assistant.settings.store_dir
     env = {"QA_BUNDLED_MODEL": SMALL}
@@ -280,6 +322,7 @@ def test_cli(store_assistant):
     assert bad.returncode == 2 and "Unknown language" in bad.stderr
 
 
+@pytest.mark.slow
 def test_digest(store_assistant):
     digest = store_assistant.digest([SHORT_ID, LONG_ID])
     assert [s.article_id for s in digest.sources] == [SHORT_ID, LONG_ID] and digest.language == "fr"
@@ -291,16 +334,19 @@ def test_digest(store_assistant):
         assert cited and set(cited) <= {1, 2}, point
 
 
+@pytest.mark.slow
 def test_summarize_all_and_ingest_flag(store_assistant):
     results = store_assistant.summarize_all(show_progress=False)
     assert sorted(r.article_id for r in results) == sorted([SHORT_ID, LONG_ID])
     assert all(r.summary and r.style == "short" for r in results)
-    assert all(r.cached for r in store_assistant.summarize_all(show_progress=False))
+    again = store_assistant.summarize_all(show_progress=False)
+    assert [(r.article_id, r.cached) for r in again] == [(r.article_id, True) for r in results]
     done = run_cli("ingest.py", "--summarize", "--quiet", str(store_assistant.source_file),
                    store=store_assistant.settings.store_dir, env={"QA_BUNDLED_MODEL": SMALL})
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_cache_invalidation_when_the_article_changes(store_assistant, tmp_path):
     record = {"id": "test-velo", "title": "Lyon vote ses pistes cyclables", "date": "2021-03-04", "text": ARTICLE}
     path = write_jsonl(tmp_path / "velo.jsonl", [record])
@@ -316,6 +362,7 @@ def test_cache_invalidation_when_the_article_changes(store_assistant, tmp_path):
     assert store_assistant.summarize("test-velo", style="abstract").cached
 
 
+@pytest.mark.slow
 def test_long_article_map_reduce(tmp_path):
     """A real article longer than the model's context: summarised in sections, then reduced."""
     from qa import Assistant
@@ -336,5 +383,5 @@ def test_long_article_map_reduce(tmp_path):
 
 def test_prompts_exist():
     folder = Path(__file__).resolve().parents[1] / "prompts"
-    for name in ("system", "article", "map", "reduce", "digest", *STYLES):
+    for name in ("system", "article", "map", "reduce", "digest", "reminder", *STYLES):
         assert (folder / f"summary_{name}.txt").exists(), name

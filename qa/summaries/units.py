@@ -1,0 +1,127 @@
+"""From the model's text to the units of a summary (sentences, or bullet points), and the check that
+keeps only the units whose facts are in the article.
+
+Everything here is plain text in, plain text out: no model, no store, so each rule is tested alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.grounding import NUMBER_WORDS, unsupported_facts
+from qa.language import fold, written_in
+from qa.sentences import GLUED_SENTENCE, sentences
+
+# Sentences (or bullets) kept at most per style; the model sometimes writes more than asked.
+MAX_UNITS = {"short": 3, "abstract": 1, "paragraph": 7, "bullets": 6}
+# Lead sentences used per style when the model fails the check twice (extractive: nothing invented).
+LEAD_SENTENCES = {"abstract": 1, "short": 2, "paragraph": 4, "bullets": 3}
+# Styles whose units are lines ("- ..."), not sentences: the bullets, the map step's notes, the digest.
+LINE_STYLES = ("bullets", "map", "digest")
+
+_BULLET = re.compile(r"^\s*(?:[-*•–—]|\d{1,2}[.)])\s+")
+_LABEL = re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?(?:r[ée]sum[ée]|summary|abstract|key points|points cl[ée]s|digest|"
+                    r"synth[èe]se|voici[^:\n]{0,80}|here is[^:\n]{0,80}|here are[^:\n]{0,80})(?:\*\*)?\s*:?\s*(?:\*\*)?\s*$",
+                    re.IGNORECASE)
+_INLINE_LABEL = re.compile(r"^\s*(?:\*\*)?(?:r[ée]sum[ée]|summary|abstract)(?:\*\*)?\s*:\s*", re.IGNORECASE)
+
+
+# ---------------------------------------------------------------- text to units
+
+
+def _strip_quotes(text: str) -> str:
+    """A unit the model put in quotes, unquoted (only when the quotes wrap the whole unit)."""
+    text = text.strip()
+    pairs = {'"': '"', "«": "»", "“": "”"}
+    if len(text) > 2 and text[0] in pairs and (text.count('"') == 2 if text[0] == '"'
+                                               else text.count(text[0]) == text.count(pairs[text[0]]) == 1):
+        if text.endswith(pairs[text[0]]):
+            text = text[1:-1].strip()
+        elif text[-1] in ".!?" and text[-2] == pairs[text[0]]:
+            text = text[1:-2].strip() + text[-1]
+    return text
+
+
+def clean_output(raw: str, style: str) -> list[str]:
+    """The model's text as a list of units (sentences, or bullets for ``bullets``), labels and
+    introductions removed."""
+    raw = GLUED_SENTENCE.sub(r"\1 ", raw)
+    lines = [line.strip() for line in raw.replace("\r", "").split("\n")]
+    lines = [line.replace("**", "").strip() for line in lines if line and not _LABEL.match(line)]
+    if lines:
+        lines[0] = _INLINE_LABEL.sub("", lines[0])
+    if style in LINE_STYLES:
+        units = []
+        for line in lines:
+            if _BULLET.match(line):
+                units.append(_BULLET.sub("", line).strip())
+            elif units and not line.endswith(":"):  # a wrapped line continues the previous point
+                units[-1] += " " + line
+            elif not line.endswith(":"):
+                units.append(line)
+        return [u for u in units if u]
+    text = " ".join(_BULLET.sub("", line) for line in lines)
+    return [s for s in (_strip_quotes(s) for s in sentences(_strip_quotes(text))) if s]
+
+
+def join_units(units: list[str], style: str) -> str:
+    """The units as the summary's text: one ``- `` line each for the line styles, else one paragraph."""
+    if style in LINE_STYLES:
+        return "\n".join(f"- {u}" for u in units)
+    return " ".join(units)
+
+
+def is_filler(unit: str, title: str | None) -> bool:
+    """A unit that says nothing: a bare date or figure ("2020-07-02", "16h00 GMT"), or the title copied."""
+    words = re.findall(r"[^\W\d_]{2,}", unit)
+    return len(words) < 3 or bool(title) and fold(unit).strip(" .") == fold(title).strip(" .")
+
+
+def lead_sentences(text: str, style: str) -> list[str]:
+    """The article's first sentences, as many as ``style`` asks for: the summary of last resort, made
+    of the article's own words so that nothing is invented."""
+    return sentences(text)[:LEAD_SENTENCES[style]] or [text[:300]]
+
+
+# ---------------------------------------------------------------- fact check
+
+
+class Evidence:
+    """The article's text prepared for checking: its words, and its spelled-out numbers as digits."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.words = set(re.findall(r"\w+", fold(text)))
+        spelled = {str(NUMBER_WORDS[w]) for w in self.words if w in NUMBER_WORDS}
+        self.numbers_text = " ".join(sorted(spelled))
+
+    def unsupported(self, unit: str, *, same_language: bool) -> list[str]:
+        """The numbers and names of ``unit`` that the article does not hold (names in another language
+        than the article's are matched leniently: they may be translated)."""
+        return unsupported_facts(unit, self.text, self.numbers_text, check_names=same_language)
+
+
+def check_units(units: list[str], evidence: Evidence, *, same_language: bool) -> tuple[list[str], list[str]]:
+    """Keep the units whose facts are all in the evidence; return (kept, facts removed)."""
+    kept, removed = [], []
+    for unit in units:
+        missing = evidence.unsupported(unit, same_language=same_language)
+        if missing:
+            removed.extend(m for m in missing if m not in removed)
+        else:
+            kept.append(unit)
+    return kept, removed
+
+
+def checked_units(raw: str, style: str, evidence: Evidence, *, same_language: bool, language: str,
+                  title: str | None) -> tuple[list[str], list[str]]:
+    """The model's text cleaned and checked: (the units to keep, the facts removed).
+
+    No unit at all when the text is not written in ``language``: the caller asks again rather than
+    show a summary in the wrong language. Filler units (a bare date, the title) are dropped, and at most
+    :data:`MAX_UNITS` are kept for the style."""
+    units = [u for u in clean_output(raw, style) if not is_filler(u, title)]
+    if units and not written_in(" ".join(units), language):
+        return [], []
+    kept, removed = check_units(units, evidence, same_language=same_language)
+    return kept[:MAX_UNITS[style]], removed
