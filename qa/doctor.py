@@ -117,6 +117,9 @@ def repair(assistant) -> Checkup:
         for part in directory.iterdir():
             if part.name.startswith(CHROMA_DB) or (part.is_dir() and _is_uuid(part.name)):
                 shutil.move(str(part), aside / part.name)
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()  # a client opened before in this process would keep the old files
         done.append(f"moved the damaged Chroma files to {aside}; the vectors will be rebuilt from the article texts")
         rebuild_all = True
     else:

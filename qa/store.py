@@ -84,9 +84,15 @@ def explain(exc: BaseException, directory: Path) -> StoreError | None:
     """The failure of a store operation in words a user can act on (None when it is not a store failure)."""
     if isinstance(exc, StoreError):
         return exc
-    text = str(exc)
-    # chromadb's errors, and the panics of its Rust core (pyo3_runtime.PanicException, a BaseException)
-    database = isinstance(exc, sqlite3.DatabaseError) or type(exc).__module__.startswith(("chromadb", "pyo3_runtime"))
+    # chromadb's errors, and the panics of its Rust core (pyo3_runtime.PanicException, a BaseException); chromadb
+    # may fail while cleaning up after one of them, so the chain of causes is read too
+    chain, link = [], exc
+    while link is not None and len(chain) < 8:
+        chain.append(link)
+        link = link.__cause__ or link.__context__
+    damaged = [e for e in chain if isinstance(e, sqlite3.DatabaseError) or _raised_in_chroma(e)]
+    database = bool(damaged)
+    text = str(damaged[-1] if damaged else exc)
     if not database and not isinstance(exc, OSError):
         return None
     full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "database or disk is full" in text
@@ -104,6 +110,19 @@ def explain(exc: BaseException, directory: Path) -> StoreError | None:
             f"The store at {directory} is damaged ({cause}). Check it with: python -m qa doctor --store {directory}"
             "  (add --repair to rebuild what can be rebuilt from the article texts).")
     return None
+
+
+def _raised_in_chroma(exc: BaseException) -> bool:
+    """An error of chromadb or of its Rust core, or one raised inside chromadb's code (after a panic of its
+    core, chromadb's own clean-up fails with AttributeErrors)."""
+    if type(exc).__module__.startswith(("chromadb", "pyo3_runtime")):
+        return True
+    tb = exc.__traceback__
+    while tb is not None:
+        if f"{os.sep}chromadb{os.sep}" in tb.tb_frame.f_code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _guarded(method: Callable) -> Callable:
