@@ -240,3 +240,103 @@ def test_disk_full_is_named_and_a_rerun_completes(tmp_path):
         assert doctor.returncode == 0, doctor.stdout
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+# ---------------------------------------------------------------- everything at once
+
+
+def hostile_corpus(folder: Path) -> dict[str, str]:
+    """A folder of hostile inputs beside good ones; returns what each file must give (``stored`` or the words
+    of its failure)."""
+    folder.mkdir()
+    expect = {}
+
+    def put(name: str, data: bytes | str, outcome: str) -> None:
+        (folder / name).write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        expect[name] = outcome
+
+    put("good.txt", "Budget de Lyon\n\nLe conseil municipal de Lyon a voté mardi un budget de 12 millions.\n", "stored")
+    put("script.html", "<html lang='fr'><head><title>Lyon vote</title><script>alert('pwned')</script></head><body>"
+        "<article><h1>Lyon vote son budget</h1><p>Le conseil municipal de Lyon a voté mardi un budget de 14 millions "
+        "d'euros pour les écoles, a annoncé le maire.</p><p>Les travaux commenceront en mars et dureront deux ans "
+        "selon la mairie.</p><script>document.write('injected')</script></article></body></html>", "stored")
+    with open(folder / "one-line.txt", "wb") as handle:  # 60 MB on one line
+        handle.write(b"Titre " + b"mot " * 15_000_000)
+    expect["one-line.txt"] = "a line of 60.0 MB is longer than the limit of 1.0 MB"
+    put("latin1.txt", "Café de Lyon\n\nLe café du maire a été fermé mardi, a annoncé la préfecture.\n".encode("cp1252"),
+        "stored")
+    put("invalid-utf8.txt", b"Titre\n\nLe caf\xe9 \x81\x8d\x8f\x90 est ferm\xe9.\n", "cannot be decoded")
+    put("binary.txt", b"Titre\n\x00\x01\x02\x03" * 100, "binary file")
+    put("empty.md", b"", "empty file")
+    put("report.pdf", b"%PDF-1.4 not an article", "unsupported file type")
+    put("README.md", "Hostile corpus\n\nNot an article.\n", "skipped")
+    put("bad\x1bname\n.txt", "Nom piégé\n\nLe conseil de Lyon a voté un budget de 9 millions d'euros mardi.\n", "stored")
+    records = [json.dumps(ARTICLES[0]), "{not json", json.dumps({"id": "no-text"}),
+               json.dumps(dict(ARTICLES[0], id="copy")), json.dumps(dict(ARTICLES[1], text="x " * 800_000))]
+    put("records.jsonl", "\n".join(records) + "\n", "stored")
+    lines = "".join(json.dumps(r) + "\n" for r in ARTICLES[2:]).encode()
+    data = gzip.compress(lines * 100)
+    put("corrupt.jsonl.gz", data[: len(data) // 2] + os.urandom(2000), "corrupt gzip data")
+    with gzip.open(folder / "bomb.jsonl.gz", "wb") as handle:
+        for _ in range(100):
+            handle.write(b'{"id": "x"}\n' * 10_000)
+    expect["bomb.jsonl.gz"] = "expands more than 100 times its size"
+    (folder / "loop").mkdir()
+    (folder / "loop" / "again").symlink_to(folder, target_is_directory=True)
+    (folder / "dangling.txt").symlink_to(folder / "nowhere.txt")
+    return expect
+
+
+def test_a_hostile_corpus_in_one_run(tmp_path):
+    folder = tmp_path / "hostile"
+    expect = hostile_corpus(folder)
+    result = run_cli("ingest.py", "--quiet", str(folder), store=tmp_path / "store", timeout=600)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    failures = [line for line in result.stderr.splitlines() if line.startswith("failed: ")]
+    for name, outcome in expect.items():
+        if outcome in ("stored", "skipped"):
+            continue
+        mine = [line for line in failures if f"{folder}/{name}" in line]
+        assert any(outcome in line for line in mine), (name, mine)
+    assert any("records.jsonl:2: bad JSON" in f for f in failures)
+    assert any("records.jsonl:3: record has no 'text'" in f for f in failures)
+    assert any("records.jsonl:5: line longer than the limit" in f for f in failures)
+    assert "records.jsonl:4 (id copy) has the same text as stored article lyon-0" in result.stderr
+    assert all("\x1b" not in line and "\n" not in line for line in failures)
+    assistant = Assistant(store_dir=tmp_path / "store")
+    stored = {a.id: a for a in assistant.articles()}
+    assert "lyon-0" in stored and "lyon-2" in stored  # lyon-2: before the corrupt part of the gzip
+    paths = {Path(a.path or "").name for a in stored.values()}
+    assert {"good.txt", "script.html", "latin1.txt"} <= paths and "README.md" not in paths
+    assert any(i.endswith("bad\\x1bname\\n.txt") for i in stored)
+    html = next(a for a in stored.values() if (a.path or "").endswith("script.html"))
+    text = assistant.article(html.id).text
+    assert "14 millions" in text and "alert" not in text and "injected" not in text
+
+
+def test_the_app_prints_its_address_store_and_log(store):
+    import socket
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = subprocess.Popen([sys.executable, "app.py", "--store", str(store), "--port", str(port)], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not any(line.startswith("Press Ctrl+C") for line in lines):
+            line = app.stdout.readline()
+            if not line:
+                break
+            lines.append(line.rstrip("\n"))
+    finally:
+        app.terminate()
+        app.wait(timeout=30)
+    assert f"newsdesk QA: 4 articles, 4 chunks in {store}" in lines, lines
+    assert f"Running on http://127.0.0.1:{port}/" in lines, lines
+    assert any(line.startswith("Log: ") and line.endswith("app.log") for line in lines), lines

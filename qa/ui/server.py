@@ -72,6 +72,26 @@ def _warm_up(assistant) -> None:
         log.warning("language model not ready: %s", exc)
 
 
+def log_to_file(folder: Path) -> Path | None:
+    """The app's errors and warnings go to ``folder/app.log`` (rotated at 1 MB, 3 kept): messages and stack
+    traces, never an article's text or a setting's value. Returns the file, or None when it cannot be written."""
+    from logging.handlers import RotatingFileHandler
+
+    path = folder / "app.log"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    for name in ("qa", "gradio", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(min(logger.level or logging.INFO, logging.INFO))
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="app.py", description="newsdesk QA web app (local, offline).")
     parser.add_argument("--host", default="127.0.0.1",
@@ -98,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    threading.Thread(target=_warm_up, args=(assistant,), daemon=True).start()
-
+    log_file = log_to_file(settings.cache_dir / "logs")
     demo = build_app(assistant)
     try:
         _, url = launch(demo, host=args.host, port=args.port, auth=auth, max_file_mb=settings.max_file_mb)
@@ -107,8 +126,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
     print(f"newsdesk QA: {stats['articles']} articles, {stats['chunks']} chunks in {stats['store']}")
-    print(f"Running on {url}" + ("  (login required)" if auth else ""), flush=True)
+    print(f"Model: {stats['llm']}")
+    if log_file is not None:
+        print(f"Log: {log_file}")
+    print(f"Running on {url}" + ("  (login required)" if auth else ""))
     print("Press Ctrl+C to stop.", flush=True)
+    # after the lines above: llama.cpp silences this process's stdout and stderr (file descriptors 1 and 2)
+    # while it loads a model, so anything printed meanwhile is lost
+    threading.Thread(target=_warm_up, args=(assistant,), daemon=True).start()
     try:
         demo.block_thread()
     except KeyboardInterrupt:
