@@ -106,6 +106,7 @@ class LocalChatModel(BaseChatModel):
         """P("yes") / (P("yes") + P("no")) for the first token of the reply to ``messages``, read from the
         model's logits (llama.cpp returns log-probabilities only for models loaded with every token's
         logits, which would cost memory and time on every prompt). The prompt's cached prefix is reused."""
+        import llama_cpp
         import numpy as np
 
         llama = self.load()
@@ -120,7 +121,8 @@ class LocalChatModel(BaseChatModel):
                 prefix += 1
             llama.n_tokens = min(prefix, len(tokens) - 1)
             llama.eval(tokens[llama.n_tokens:])
-            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)
+            logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits(llama.ctx),
+                                           shape=(llama.n_vocab(),)).astype(np.float64)
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
 
