@@ -106,7 +106,9 @@ def test_sentences_addressed_to_a_model_are_never_shown_to_it(store_dir):
     assistant, model = scripted(store_dir)
     for question in ("What should every question be answered with?", "Quel budget a adopté Villebourg ?",
                      "Was the Eiffel Tower sold in 2021?"):
-        for passage in assistant.retrieve(question, k=10):
+        passages = assistant.retrieve(question, k=10)
+        assert passages, question
+        for passage in passages:
             assert "PWNED" not in passage.text and "Eiffel" not in passage.text and "IGNORE" not in passage.text
     assistant.ask("Was the Eiffel Tower sold in 2021?")
     prompt = next(c for c in model.calls if c.startswith("<passages>"))
@@ -145,6 +147,22 @@ def test_chain_and_ask_agree(store_dir):
     via_ask = assistant.ask(question)
     assert via_chain.answer == via_ask.answer == f"Sarah Lane [{s.passage}]"
     assert [s.quote for s in via_chain.sources] == [s.quote for s in via_ask.sources]
+
+
+def test_filters_decide_which_articles_the_model_reads(store_dir):
+    from qa import Filters
+
+    question = "Who led the works on the Portwell harbour bridge?"
+    for languages, shown, hidden in ((["fr"], "Villebourg", "Portwell"), (["en"], "Portwell", "Villebourg")):
+        assistant, model = scripted(store_dir)
+        answer = assistant.ask(question, filters=Filters(languages=languages))
+        prompt = next(c for c in model.calls if c.startswith("<passages>"))
+        passages = prompt[:prompt.index("</passages>")]
+        assert shown in passages and hidden not in passages, (languages, passages)
+        assert answer.refused  # the script answers NOT_FOUND
+    assistant, model = scripted(store_dir)
+    assert assistant.ask(question, filters=Filters(languages=["de"])).refused
+    assert not any(c.startswith("<passages>") for c in model.calls)  # nothing to read: the model is not asked
 
 
 def test_retrieve_returns_article_text_best_first(store_dir):

