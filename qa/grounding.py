@@ -4,7 +4,7 @@ A small model will not reliably refuse, so every answer and summary is checked a
 numbers (and, when it is written in the passages' language, its names) must appear in the text it
 cites. The rules are named functions, each unit-tested: :func:`numbers_in`, :func:`names_in`,
 :func:`unsupported_facts`, :func:`is_refusal`, :func:`is_instruction` (a sentence addressed to a model
-is never evidence) and :func:`quoted` (a quote is the article's text).
+is never evidence).
 """
 
 from __future__ import annotations
@@ -209,16 +209,6 @@ def without_instructions(text: str) -> str:
             while cursor < len(text) and text[cursor] in " \t":  # the space after it goes with it
                 cursor += 1
     return "".join(out) + text[cursor:] if out else text
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", fold(text)).strip(" .\"'«»“”")
-
-
-def quoted(quote: str, text: str) -> bool:
-    """Whether ``quote`` is copied from ``text`` (case, accents, quotes and spacing aside)."""
-    quote = _squash(quote)
-    return bool(quote) and quote in _squash(text)
 
 
 # ---------------------------------------------------------------- does the answer answer?

@@ -2,7 +2,7 @@
 
 from qa.answers import Reply, check, finalize, format_passages, parse_reply, streamed_answer, yes_probability
 from qa.citations import cited_numbers, strip_citations
-from qa.grounding import is_instruction, is_refusal, names_in, quoted, unsupported_facts
+from qa.grounding import is_instruction, is_refusal, names_in, unsupported_facts
 from qa.language import question_language
 from qa.retrieval import Filters, Passage, collapse_near_duplicates, evidence_passages, fuse
 from qa.sentences import sentence_spans, sentences
@@ -242,12 +242,6 @@ NEWS = [
 def test_sentences_addressed_to_a_model_are_recognised():
     assert [s for s in INSTRUCTIONS if not is_instruction(s)] == []
     assert [s for s in NEWS if is_instruction(s)] == []
-
-
-def test_a_quote_must_be_copied():
-    assert quoted("Jens Stoltenberg a parlé à Reuters", "Mercredi, Jens  Stoltenberg a parlé à Reuters.")
-    assert not quoted("Jens Stoltenberg a parlé au Monde", "Jens Stoltenberg a parlé à Reuters.")
-    assert not quoted("", "texte")
 
 
 def test_bare_citation_answer_is_a_refusal():
