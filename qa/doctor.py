@@ -231,16 +231,19 @@ def _salvage_articles(directory: Path, stamp: str) -> int:
             continue
         if not columns:
             continue
-        rowid = 0
-        while True:  # row by row, stepping over the pages that cannot be read
+        try:
+            last = old.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
+        except sqlite3.DatabaseError:
+            last = 1 << 40
+        rowid, step = 0, 1
+        while rowid < last:  # row by row, stepping over what cannot be read (further each time it fails)
             try:
                 row = old.execute(f"SELECT rowid, * FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT 1",
                                   (rowid,)).fetchone()
             except sqlite3.DatabaseError:
-                rowid += 1
-                if rowid > 10_000_000:
-                    break
+                rowid, step = rowid + step, step * 2
                 continue
+            step = 1
             if row is None:
                 break
             rowid = row[0]

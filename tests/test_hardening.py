@@ -97,13 +97,14 @@ def test_expanded_size_and_line_length_are_bounded(tmp_path, capsys, monkeypatch
         big = [dict(ARTICLES[0], id=f"big-{i}", title=f"Big {i}", text=ARTICLES[0]["text"] + f" {i}") for i in range(120)]
         write_jsonl(tmp_path / "big.jsonl", big)
         code, _, err = ingest(str(tmp_path), store=tmp_path / "store", capsys=capsys)
+        stored = {a.id for a in Assistant(store_dir=tmp_path / "store").articles()}
     finally:
-        get_settings.cache_clear()
+        monkeypatch.undo()
+        get_settings.cache_clear()  # no later test may see these limits
     assert code == 1
     assert "lines.jsonl:2: line longer than the limit of 4 KB (QA_MAX_LINE_KB)" in err
     assert "one-line.txt: a line of 6 KB is longer than the limit of 4 KB" in err
     assert "big.jsonl: expands beyond the limit of 20 KB (QA_MAX_EXPANDED_MB): reading stopped after line" in err
-    stored = {a.id for a in Assistant(store_dir=tmp_path / "store").articles()}
     assert {"lyon-0", "lyon-1", "big-0"} <= stored and "long" not in stored and "big-119" not in stored
 
 
@@ -218,6 +219,7 @@ def test_a_read_only_store_can_be_read_not_changed(store, tmp_path, capsys):
     assert (store / "articles.sqlite3").exists() and len(Assistant(store_dir=store).articles()) == 4
 
 
+@pytest.mark.slow  # hundreds of articles embedded twice
 def test_disk_full_is_named_and_a_rerun_completes(tmp_path):
     """As a user meets it: an ingestion process fills the disk; space is freed; the same command again."""
     disk = tmp_path / "disk"

@@ -194,6 +194,7 @@ def test_delete_from_the_command_line(tmp_path):
     assert missing.returncode == 1 and "no article with id 'nope'" in missing.stderr
 
 
+@pytest.mark.slow  # two embedders over 60 articles, and a rebuild
 def test_other_embedder_is_refused_then_rebuild(tmp_path):
     store = tmp_path / "store"
     assert run_cli("ingest.py", str(SEED), store=store).returncode == 0
@@ -243,6 +244,7 @@ def test_retrieve_json(news_store):
     assert hits[0]["score"] >= hits[-1]["score"]
 
 
+@pytest.mark.slow  # 120 articles ingested, killed and resumed
 def test_kill_9_then_resume_loses_nothing_and_duplicates_nothing(tmp_path):
     import signal
     import sqlite3
