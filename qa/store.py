@@ -248,12 +248,30 @@ class Store:
         """Where Chroma opens the store: its folder, or a temporary copy of Chroma's files when it is read-only."""
         if not self.read_only:
             return self.directory
-        self._snapshot = tempfile.TemporaryDirectory(prefix="newsdesk-readonly-")
-        copy = Path(self._snapshot.name) / "chroma"
+        copy = Path(self._temporary_folder()) / "chroma"
         shutil.copytree(self.directory, copy, ignore=shutil.ignore_patterns("articles.sqlite3*", "bm25*"))
         log.warning("The store %s is read-only: it is read from a temporary copy of its vectors; nothing will be "
                     "changed or cached.", self.directory)
         return copy
+
+    def _read_only_articles(self, path: Path) -> sqlite3.Connection:
+        """The article table of a read-only store. Without a write-ahead log beside it, the file holds
+        everything: it is read in place as the unchanging file it is. With one (the store was copied while in
+        use), SQLite cannot read the log without writing its index, so both are read from a temporary copy."""
+        wal = Path(f"{path}-wal")
+        if not (wal.exists() and wal.stat().st_size > 0):
+            return sqlite3.connect(f"file:{quote(str(path))}?immutable=1", uri=True, check_same_thread=False)
+        with self._lock:
+            copy = Path(self._temporary_folder()) / path.name
+            if not copy.exists():
+                shutil.copy2(path, copy)
+                shutil.copy2(wal, f"{copy}-wal")
+        return sqlite3.connect(copy, check_same_thread=False)
+
+    def _temporary_folder(self) -> str:
+        if self._snapshot is None:
+            self._snapshot = tempfile.TemporaryDirectory(prefix="newsdesk-readonly-")
+        return self._snapshot.name
 
     def _writable(self) -> None:
         if self.read_only:
@@ -267,8 +285,8 @@ class Store:
         db = getattr(self._local, "db", None)
         if db is None:
             path = self.directory / "articles.sqlite3"
-            if self.read_only:  # no lock or WAL file can be created: read it as the unchanging file it is
-                db = sqlite3.connect(f"file:{quote(str(path))}?immutable=1", uri=True, check_same_thread=False)
+            if self.read_only:
+                db = self._read_only_articles(path)
             else:
                 db = sqlite3.connect(path, check_same_thread=False, timeout=30)
             db.row_factory = sqlite3.Row

@@ -215,6 +215,7 @@ def test_other_embedder_is_refused_then_rebuild(tmp_path):
     assert run_cli("-m", "qa", "retrieve", "--json", "OTAN", store=store).returncode == 2
 
 
+@pytest.mark.slow  # loads PyTorch and a second embedder
 def test_sentence_transformers_embedder_by_local_path(tmp_path):
     # in-process (the command line with QA_EMBEDDER=all-minilm-l6-v2: test_other_embedder_is_refused_then_rebuild),
     # so that torch starts once instead of in two processes
