@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     verify_threshold: float = Field(0.6, ge=0, le=1, description="Below this probability of 'yes' from the "
                                     "verification, the answer is refused")
 
+    # the web app
+    max_waiting: int = Field(8, ge=0, description="Web app: how many questions and summaries may wait for the "
+                             "model at once; one more is refused at once with 'The assistant is busy'")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

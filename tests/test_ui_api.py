@@ -1,6 +1,7 @@
-"""The web app's API, driven as a user of ``gradio_client`` would: the named endpoints ``ask``, ``summarize``
-and ``articles``, clear errors, login and the loopback rule, and the escaping of untrusted article text. The
-app runs in-process on 127.0.0.1.
+"""The web app's API, driven as a user of ``gradio_client`` would: the named endpoints ``ask``, ``retrieve``,
+``summarize`` and ``articles``, clear errors, the model's waiting line (questions answered in turn, the one too
+many told the assistant is busy at once), login and the loopback rule, and the escaping of untrusted article
+text. The app runs in-process on 127.0.0.1.
 
 The fast tests answer with a scripted chat model (:mod:`tests.scripted`: what it says is a function of the
 prompt) over the real embedder and store; the ``slow`` ones with the small bundled model (one client, then
@@ -136,6 +137,21 @@ def make_scripted_store(folder: Path) -> Path:
     return folder / "store"
 
 
+def blocking(entered: threading.Event, release: threading.Event, script=newsroom):
+    """:func:`newsroom` whose first answer waits until ``release`` is set (``entered`` says it has begun): the
+    test holds the model as long as it needs, without sleeping."""
+    first = threading.Lock()
+
+    def held(last: str, n: int) -> str:
+        if last.startswith("<passages>") and first.acquire(blocking=False):
+            entered.set()
+            if not release.wait(timeout=120):
+                raise TimeoutError("the test never released the model")
+        return script(last, n)
+
+    return held
+
+
 def scripted_assistant(store_dir: Path, script=newsroom, **settings):
     """An Assistant over ``store_dir`` whose chat model is scripted (the local model's limits: one answer at a
     time); returns it with its model, whose ``calls`` record every prompt."""
@@ -154,9 +170,9 @@ def scripted_store(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def scripted(scripted_store):
-    assistant, _ = scripted_assistant(scripted_store)
+    assistant, model = scripted_assistant(scripted_store)
     demo, url = start_app(assistant)
-    yield {"assistant": assistant, "url": url}
+    yield {"assistant": assistant, "model": model, "url": url}
     demo.close()
 
 
@@ -230,8 +246,9 @@ def test_login_is_required_when_configured(scripted):
 
 def test_named_endpoints_are_documented(fast_client):
     named = fast_client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(named) == {"/ask", "/summarize", "/articles"}, "UI events must stay private"
+    assert set(named) == {"/ask", "/retrieve", "/summarize", "/articles"}, "UI events must stay private"
     assert [p["parameter_name"] for p in named["/ask"]["parameters"]] == ["question", "history", "filters"]
+    assert [p["parameter_name"] for p in named["/retrieve"]["parameters"]] == ["question", "k", "filters"]
     assert [p["parameter_name"] for p in named["/summarize"]["parameters"]] == ["article_id", "style", "language"]
     assert [p["parameter_name"] for p in named["/articles"]["parameters"]] == ["query"]
 
@@ -262,6 +279,26 @@ def test_ask_refuses_what_the_articles_do_not_say_scripted(fast_client):
     result = fast_client.predict("Who won the 2019 Nobel prize in economics?", None, None, api_name="/ask")
     assert result["refused"] and result["sources"] == []
     assert result["answer"] and "[" not in result["answer"]
+
+
+def test_retrieve_returns_the_passages_without_the_model_scripted(fast_client, scripted):
+    from gradio_client.exceptions import AppError
+
+    store, calls = scripted["assistant"].store, len(scripted["model"].calls)
+    passages = fast_client.predict(BRIDGE_QUESTION, 3, None, api_name="/retrieve")
+    assert 1 <= len(passages) <= 3 and [p["n"] for p in passages] == list(range(1, len(passages) + 1))
+    best = passages[0]
+    assert best["title"] == "Riverton opens its new harbour bridge" and "420 metres long" in best["text"]
+    assert {"article_id", "source", "date", "lang", "url", "score", "start", "end"} <= set(best)
+    for passage in passages:
+        assert store.get_article(passage["article_id"]).text[passage["start"]:passage["end"]] == passage["text"]
+    french = fast_client.predict(BRIDGE_QUESTION, 5, {"languages": ["fr"]}, api_name="/retrieve")
+    assert french and {p["lang"] for p in french} == {"fr"}
+    assert len(scripted["model"].calls) == calls  # no model call
+    with pytest.raises(AppError, match="Empty question"):
+        fast_client.predict("  ", 3, None, api_name="/retrieve")
+    with pytest.raises(AppError, match="k is between 1 and 50"):
+        fast_client.predict(BRIDGE_QUESTION, 500, None, api_name="/retrieve")
 
 
 def test_summarize_returns_the_summary_then_the_cached_one_scripted(fast_client, scripted):
@@ -303,6 +340,48 @@ def test_errors_are_clear_messages(app, request):
     with pytest.raises(AppError) as info:
         client.predict("   ", api_name="/ask")
     assert "Empty question" in str(info.value) and "Traceback" not in str(info.value)
+
+
+def test_questions_wait_their_turn_and_the_one_too_many_is_told_busy_scripted(scripted_store):
+    """Six clients at once, room for three to wait: the first holds the model (its script blocks until the test
+    releases it), three wait in the order they came, two are refused at once, while the first still holds the
+    model (no hang); what needs no model is answered meanwhile. Then each waiting question is answered, once."""
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    from qa.ui import NewsdeskApp, NewsdeskUI, launch
+
+    entered, release = threading.Event(), threading.Event()
+    assistant, model = scripted_assistant(scripted_store, script=blocking(entered, release), max_waiting=3)
+    app = NewsdeskApp(NewsdeskUI(assistant))
+    _, url = launch(app.demo, host="127.0.0.1", port=free_port(), quiet=True, prevent_thread_lock=True)
+    gate = app.ui.gate
+    questions = [f"Who built the bridge number {k}?" for k in range(4)]
+    try:
+        clients = [Client(url, verbose=False) for _ in range(6)]
+        jobs = [clients[0].submit(questions[0], None, None, api_name="/ask")]
+        assert entered.wait(timeout=60), "the first question never reached the model"
+        for k in (1, 2, 3):  # one after the other, so that their order in the line is known
+            jobs.append(clients[k].submit(questions[k], None, None, api_name="/ask"))
+            assert gate.wait_until(lambda g, k=k: g.waiting == k, timeout=60), f"question {k} never joined the line"
+        for k in (4, 5):
+            with pytest.raises(AppError, match=re.escape("The assistant is busy (3 questions waiting): try again "
+                                                         "in a minute.")):
+                clients[k].submit("Who opened the bridge?", None, None, api_name="/ask").result(timeout=60)
+        assert not release.is_set() and not jobs[0].done()  # refused while the model was still held
+        assert clients[4].predict("herald", api_name="/articles")[0]["id"] == "portwell-bridge"
+        assert clients[5].predict(BRIDGE_QUESTION, 2, None, api_name="/retrieve")[0]["title"].startswith("Riverton")
+    finally:
+        release.set()
+    try:
+        results = [job.result(timeout=120) for job in jobs]
+    finally:
+        app.demo.close()
+    assert [r["question"] for r in results] == questions  # each its own answer
+    asked = [re.search(r"^Question: (.*)$", c, re.MULTILINE).group(1) for c in model.calls
+             if c.startswith("<passages>")]
+    assert asked == questions  # each answered once, in the order they came; the refused ones never reached it
+    assert (gate.served, gate.refused, gate.running, gate.waiting) == (4, 2, 0, 0)
 
 
 def test_an_unreachable_model_is_a_clear_message(scripted_store):

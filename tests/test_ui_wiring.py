@@ -1,19 +1,22 @@
 """The page's wiring, without a browser and without a language model: the handlers of
 :class:`qa.ui.page.NewsdeskApp` called as their events call them (each dict they return must name only
-outputs of those events), and the controller's ingestion progress. A scripted chat model
+outputs of those events), the controller's ingestion progress and the model's waiting line (its place shown
+in the chat, the one too many told the assistant is busy). A scripted chat model
 (:func:`tests.test_ui_api.newsroom`) over the real embedder and store: seconds.
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 import threading
 
 import gradio as gr
 import pytest
 
 from qa.ui import IngestProgress, NewsdeskApp, NewsdeskUI
-from qa.ui.page import CURSOR, THINKING, new_session
+from qa.ui.controller import BusyError, ModelGate, Waiting
+from qa.ui.page import CURSOR, REFUSING, THINKING, new_session
 from tests.conftest import write_jsonl
 from tests.test_ui_api import (
     BRIDGE,
@@ -22,6 +25,7 @@ from tests.test_ui_api import (
     FOLLOW_UP,
     NEWS,
     SEED_TITLE,
+    blocking,
     make_scripted_store,
     scripted_assistant,
 )
@@ -98,18 +102,26 @@ def test_the_page_keeps_its_ids_tabs_endpoints_and_limits(scripted, store_dir):
     tabs = [b.label for b in app.demo.blocks.values() if isinstance(b, gr.Tab)]
     assert tabs == ["Ask", "Library", "Add articles"]
     fns = list(app.demo.fns.values())
-    assert sorted(f.api_name for f in fns if f.api_visibility == "public") == ["articles", "ask", "summarize"]
+    assert sorted(f.api_name for f in fns if f.api_visibility == "public") == ["articles", "ask", "retrieve",
+                                                                                "summarize"]
     limits = {f.fn.__name__: (f.concurrency_id, f.concurrency_limit) for f in fns
-              if f.fn.__name__ in ("chat", "write_summary", "api_ask", "api_summarize", "delete", "add_files",
-                                   "add_text")}
-    assert limits == {"chat": ("llm", 1), "write_summary": ("llm", 1), "api_ask": ("llm", 1),
-                      "api_summarize": ("llm", 1), "delete": ("ingest", 1), "add_files": ("ingest", 1),
+              if f.fn.__name__ in ("chat", "write_summary", "api_ask", "api_summarize", "api_retrieve", "delete",
+                                   "add_files", "add_text")}
+    # the model's events: Gradio runs every place of the model's line (1 answering + 8 waiting) and a few
+    # refusals; the gate, not Gradio's queue, lets the model answer one at a time
+    gate = app.ui.gate
+    assert (gate.slots, gate.max_waiting) == (1, 8)
+    llm = ("llm", 1 + 8 + REFUSING)
+    assert limits == {"chat": llm, "write_summary": llm, "api_ask": llm, "api_summarize": llm,
+                      "api_retrieve": ("retrieve", 2), "delete": ("ingest", 1), "add_files": ("ingest", 1),
                       "add_text": ("ingest", 1)}
     assert next(f for f in fns if f.api_name == "articles").concurrency_limit is None
-    # a hosted model serves several answers at once
-    hosted, _ = scripted_assistant(store_dir, llm="openai")
+    # a hosted model serves several answers at once; the line's length is a setting
+    hosted, _ = scripted_assistant(store_dir, llm="openai", max_waiting=3)
     hosted_app = NewsdeskApp(NewsdeskUI(hosted))
-    assert {f.concurrency_limit for f in hosted_app.demo.fns.values() if f.concurrency_id == "llm"} == {4}
+    assert (hosted_app.ui.gate.slots, hosted_app.ui.gate.max_waiting) == (4, 3)
+    assert {f.concurrency_limit for f in hosted_app.demo.fns.values() if f.concurrency_id == "llm"} == {
+        4 + 3 + REFUSING}
 
 
 def test_refresh_fills_the_counts_the_filters_and_the_library(scripted):
@@ -220,6 +232,103 @@ def test_filters_are_described_and_applied(scripted):
     call(app, app.chat, BRIDGE_QUESTION, [], new_session(), [], [], [], "2022", "")
     prompt = passages_shown(model)
     assert "Portwell" in prompt and "Riverton" not in prompt and "Villebourg" not in prompt
+
+
+# ---------------------------------------------------------------- the model's waiting line
+
+
+def test_the_gate_serves_in_order_shows_places_and_refuses_the_one_too_many():
+    """One thread: a generator that waits yields its place at once, and again whenever it changes."""
+    gate = ModelGate(slots=1, max_waiting=2)
+    done = []
+
+    def work(name):
+        def items():
+            done.append(name)
+            yield name
+        return items
+
+    with gate.turn():  # free: at once
+        assert (gate.running, gate.waiting) == (1, 0)
+        first, second = gate.queued(work("first")), gate.queued(work("second"))
+        assert next(first) == Waiting(1) and next(second) == Waiting(2)
+        assert (gate.running, gate.waiting) == (1, 2)
+        with pytest.raises(BusyError, match=r"^The assistant is busy \(2 questions waiting\): try again in a "
+                                            r"minute\.$"):
+            next(gate.queued(work("third")))
+        with pytest.raises(BusyError), gate.turn():
+            pass
+        assert gate.refused == 2 and done == []
+        first.close()  # its user has gone: its place is given up
+        assert next(second) == Waiting(1) and gate.waiting == 1
+    # the model is free: the next in line goes (it says so, having waited), nobody else is served
+    assert list(second) == [Waiting(0), "second"] and done == ["second"]
+    assert (gate.running, gate.waiting, gate.served, gate.refused) == (0, 0, 2, 2)
+    # nobody waiting: no place is shown
+    assert list(gate.queued(work("fourth"))) == ["fourth"]
+    # no room to wait at all: refused while one is being answered
+    strict = ModelGate(slots=1, max_waiting=0)
+    with strict.turn(), pytest.raises(BusyError, match=r"\(1 question being answered\)"):
+        next(strict.queued(work("fifth")))
+
+
+def test_a_waiting_question_shows_its_place_and_the_one_too_many_is_told_busy(store_dir):
+    """A first question holds the model (its script blocks until the test releases it); two more wait and
+    see their place in their bubble; a fourth, the summary and the API's question are refused at once. Then
+    each of the three gets its own answer, once."""
+    entered, release = threading.Event(), threading.Event()
+    assistant, model = scripted_assistant(store_dir, script=blocking(entered, release), max_waiting=2)
+    app = NewsdeskApp(NewsdeskUI(assistant))
+    p = app.page
+    holder_states: list = []
+    holder = threading.Thread(target=lambda: holder_states.extend(
+        call(app, app.chat, BRIDGE_QUESTION, [], new_session(), *NO_FILTERS)))
+    holder.start()
+    try:
+        assert entered.wait(timeout=60), "the first question never reached the model"
+        second = app.chat(BRIDGE_QUESTION, [], new_session(), *NO_FILTERS)
+        third = app.chat(BRIDGE_QUESTION, [], new_session(), *NO_FILTERS)
+        assert last_bubble(next(second), app) == THINKING
+        waiting = next(second)
+        assert "Waiting for the model: 1 question ahead of yours…" in last_bubble(waiting, app)
+        assert 'class="nd-thinking nd-waiting"' in last_bubble(waiting, app) and p.session not in waiting
+        next(third)
+        assert "Waiting for the model: 2 questions ahead of yours…" in last_bubble(next(third), app)
+
+        # the line is full: refused at once, in the chat (the question given back), the summary panel, the API
+        busy = "The assistant is busy (2 questions waiting): try again in a minute."
+        *_, refused = call(app, app.chat, "Who opened the bridge?", [], new_session(), *NO_FILTERS)
+        assert busy in last_bubble(refused, app) and 'class="nd-busy"' in last_bubble(refused, app)
+        assert refused[p.question] == "Who opened the bridge?" and p.session not in refused
+        *_, summary = call(app, app.write_summary, id_of(app, "Riverton"), "bullets", "")
+        assert busy in summary[p.summary_html] and "nd-busy" in summary[p.summary_html]
+        with pytest.raises(gr.Error, match=re.escape(busy)):
+            app.api_ask("Who opened the bridge?")
+        # what needs no model does not wait: the library, the cached summaries, the retrieval
+        assert call(app, app.filter_table, "herald")[0][p.library_ids] == ["portwell-bridge"]
+        assert app.api_retrieve(BRIDGE_QUESTION, 2)[0]["article_id"] == id_of(app, "Riverton")
+        assert len([c for c in model.calls if c.startswith("<passages>")]) == 1 and app.ui.gate.served == 0
+    finally:
+        release.set()
+        holder.join(timeout=60)
+    assert not holder.is_alive()
+    assert "420 metres long" in last_bubble(holder_states[-1], app)
+
+    # the first one is done: the second's turn (it says so), the third one place closer
+    assert last_bubble(next(second), app) == THINKING
+    assert "Waiting for the model: 1 question ahead of yours…" in last_bubble(next(third), app)
+    *_, second_final = list(second)
+    assert last_bubble(next(third), app) == THINKING
+    *_, third_final = list(third)
+    for final in (second_final, third_final):
+        assert "420 metres long" in last_bubble(final, app) and "Waiting" not in last_bubble(final, app)
+        assert final[p.session]["turns"] == [(BRIDGE_QUESTION, "The bridge is 420 metres long [1].")]
+    # three answers, each written once; nothing refused reached the model
+    answers = [c for c in model.calls if c.startswith("<passages>")]
+    assert len(answers) == 3 and all(f"Question: {BRIDGE_QUESTION}" in c for c in answers)
+    assert not any("Who opened the bridge?" in c for c in model.calls)
+    gate = app.ui.gate
+    assert (gate.served, gate.refused, gate.running, gate.waiting) == (3, 3, 0, 0)
 
 
 # ---------------------------------------------------------------- Library

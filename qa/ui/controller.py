@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,9 +55,131 @@ class IngestProgress:
         return bool(self.total and self.total > 1)
 
 
+def passage_dict(passage) -> dict:
+    """A retrieved :class:`~qa.retrieval.Passage` as plain data."""
+    chunk = passage.chunk
+    return {"n": passage.n, "article_id": chunk.article_id, "title": chunk.title, "source": chunk.source,
+            "date": chunk.date, "lang": chunk.lang, "url": chunk.url, "text": passage.text,
+            "score": round(float(passage.score), 4), "start": passage.start, "end": passage.end}
+
+
 def failed_row(name: str, summary: str, details: list[str] | None = None) -> dict:
     """The result row of a file (or pasted article) that could not be added."""
     return {"name": name, "status": "failed", "label": "failed", "summary": summary, "details": list(details or [])}
+
+
+# ================================================================ the model's waiting line
+
+
+class BusyError(RuntimeError):
+    """Too many requests already wait for the model: this one is refused at once (try again later)."""
+
+    def __init__(self, waiting: int, running: int):
+        self.waiting, self.running = waiting, running
+        if waiting:
+            what = f"{waiting} question{'s' if waiting != 1 else ''} waiting"
+        else:
+            what = f"{running} question{'s' if running != 1 else ''} being answered"
+        super().__init__(f"The assistant is busy ({what}): try again in a minute.")
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Yielded by the streaming methods while their request waits for the model: ``ahead`` requests come
+    before it (those being answered included). ``ahead == 0`` once it has waited and its turn has come."""
+
+    ahead: int
+
+
+class ModelGate:
+    """The line in front of the model: requests take the model ``slots`` at a time, first come, first served.
+
+    At most ``max_waiting`` requests wait (besides those being answered); one more is refused at once with a
+    :class:`BusyError`, so that nobody waits in a line that cannot move in time. :meth:`turn` waits
+    (blocking) for a request that cannot show its place; :meth:`queued` yields :class:`Waiting` places
+    while it waits, for a page that shows them.
+    """
+
+    def __init__(self, slots: int = 1, max_waiting: int = 8):
+        if slots < 1 or max_waiting < 0:
+            raise ValueError("a gate needs slots >= 1 and max_waiting >= 0")
+        self.slots, self.max_waiting = slots, max_waiting
+        self._line: list[object] = []  # the tickets, oldest first: the first `slots` of them hold the model
+        self._changed = threading.Condition()
+        self.served = self.refused = 0
+
+    @property
+    def running(self) -> int:
+        with self._changed:
+            return min(len(self._line), self.slots)
+
+    @property
+    def waiting(self) -> int:
+        with self._changed:
+            return max(0, len(self._line) - self.slots)
+
+    def wait_until(self, check: Callable[[ModelGate], bool], timeout: float | None = None) -> bool:
+        """Wait until ``check(gate)`` holds (checked whenever the line changes); False after ``timeout`` seconds.
+        For monitors and tests: ``gate.wait_until(lambda g: g.waiting == 2, timeout=10)``."""
+        with self._changed:
+            return self._changed.wait_for(lambda: check(self), timeout)
+
+    def _join(self) -> object:
+        with self._changed:
+            waiting = max(0, len(self._line) - self.slots)
+            if len(self._line) >= self.slots and waiting >= self.max_waiting:
+                self.refused += 1
+                raise BusyError(waiting, min(len(self._line), self.slots))
+            ticket = object()
+            self._line.append(ticket)
+            self._changed.notify_all()
+            return ticket
+
+    def _leave(self, ticket: object, served: bool) -> None:
+        with self._changed:
+            if ticket in self._line:
+                self._line.remove(ticket)
+            self.served += served
+            self._changed.notify_all()
+
+    def _ahead(self, ticket: object) -> int:
+        return self._line.index(ticket)
+
+    @contextmanager
+    def turn(self):
+        """Wait for a slot of the model (BusyError at once when the line is full), hold it inside the block."""
+        ticket = self._join()
+        try:
+            with self._changed:
+                self._changed.wait_for(lambda: self._ahead(ticket) < self.slots)
+            yield
+        finally:
+            self._leave(ticket, served=True)
+
+    def queued(self, work: Callable[[], Iterator], heartbeat: float = 5.0) -> Iterator:
+        """Take a place in the line (BusyError at once when it is full), yielding :class:`Waiting` whenever the
+        place changes (and every ``heartbeat`` seconds, so that the page can close this generator when its
+        user has gone), ``Waiting(0)`` when the turn comes after a wait; then the items of ``work()``, the
+        model held. Leaving early (the generator closed) gives the place or the slot up."""
+        ticket = self._join()
+        served = False
+        try:
+            shown, waited = None, False
+            while True:
+                with self._changed:
+                    self._changed.wait_for(lambda shown=shown: self._ahead(ticket) != shown, timeout=heartbeat)
+                    ahead = self._ahead(ticket)
+                if ahead < self.slots:
+                    break
+                waited, shown = True, ahead
+                yield Waiting(ahead)
+            if waited:
+                yield Waiting(0)
+            served = True
+            with closing(work()) as items:
+                yield from items
+        finally:
+            self._leave(ticket, served)
 
 
 class NewsdeskUI:
@@ -63,6 +187,9 @@ class NewsdeskUI:
 
     def __init__(self, assistant):
         self.assistant = assistant
+        # the local model writes one answer at a time; a hosted endpoint serves several
+        slots = 1 if self.settings.llm == "local" else 4
+        self.gate = ModelGate(slots, self.settings.max_waiting)
 
     @property
     def settings(self) -> Settings:
@@ -113,26 +240,50 @@ class NewsdeskUI:
         """The answer as a dict (the ``/ask`` endpoint): ``history`` as [[question, answer], ...], ``filters`` as a
         dict of :data:`FILTER_KEYS` (unknown keys are an error)."""
         if isinstance(filters, dict):
-            unknown = sorted(set(filters) - set(FILTER_KEYS))
-            if unknown:
-                raise ValueError(f"Unknown filter {', '.join(unknown)}: use {', '.join(FILTER_KEYS)}.")
-            filters = self.make_filters(**{k: filters.get(k) for k in FILTER_KEYS})
+            filters = self._dict_filters(filters)
         history = history or []
         if not all(isinstance(turn, (list, tuple)) and len(turn) == 2 for turn in history):
             raise ValueError("history is a list of [question, answer] pairs.")
         turns = [(str(q), str(a)) for q, a in history]
-        return self.assistant.ask(question, history=turns, filters=filters).model_dump()
+        with self.gate.turn():
+            return self.assistant.ask(question, history=turns, filters=filters).model_dump()
 
-    def stream_answer(self, question: str, history: list, filters: Filters | None) -> Iterator[str | dict]:
-        """Yield the answer's text so far (the whole of it each time) as the model writes it, then the checked
-        answer as a dict last."""
-        text = ""
-        for item in self.assistant.stream(question, history=history, filters=filters):
-            if isinstance(item, str):
-                text += item
-                yield text
-            else:
-                yield item.model_dump()
+    def _dict_filters(self, filters: dict) -> Filters | None:
+        unknown = sorted(set(filters) - set(FILTER_KEYS))
+        if unknown:
+            raise ValueError(f"Unknown filter {', '.join(unknown)}: use {', '.join(FILTER_KEYS)}.")
+        return self.make_filters(**{k: filters.get(k) for k in FILTER_KEYS})
+
+    def stream_answer(self, question: str, history: list, filters: Filters | None) -> Iterator[Waiting | str | dict]:
+        """Yield the request's place in the model's line while it waits (:class:`Waiting`), then the answer's
+        text so far (the whole of it each time) as the model writes it, then the checked answer as a dict
+        last. A :class:`BusyError` at once when too many requests wait already."""
+
+        def answer() -> Iterator[str | dict]:
+            text = ""
+            with closing(self.assistant.stream(question, history=history, filters=filters)) as items:
+                for item in items:
+                    if isinstance(item, str):
+                        text += item
+                        yield text
+                    else:
+                        yield item.model_dump()
+
+        return self.gate.queued(answer)
+
+    def retrieve(self, question: str, k: int | None = None, filters: Filters | dict | None = None) -> list[dict]:
+        """The passages the question finds (the ``/retrieve`` endpoint), best first: n, article_id, title,
+        source, date, lang, url, text (``article.text[start:end]``), score, start, end. The question is searched as written (not translated): no model
+        call, so it never waits for the model."""
+        if isinstance(filters, dict):
+            filters = self._dict_filters(filters)
+        question = (question or "").strip()
+        if not question:
+            raise ValueError("Empty question.")
+        if k is not None and not 1 <= int(k) <= 50:
+            raise ValueError("k is between 1 and 50.")
+        passages = self.assistant.retrieve(question, int(k) if k else None, filters, translations=[])
+        return [passage_dict(p) for p in passages]
 
     def source_texts(self, answer: dict | None) -> dict[str, str]:
         """The full text of each article an answer cites, by id (to show its quotes in their context)."""
@@ -195,17 +346,43 @@ class NewsdeskUI:
 
     # ------------------------------------------------------------ summaries
     def summarize(self, article_id: str, style: str = "short", language: str | None = None) -> dict:
-        return self.assistant.summarize(article_id, style=style, language=language or None).model_dump()
+        """The summary (the ``/summarize`` endpoint): a summary made before at once, a new one after waiting
+        for the model (a :class:`BusyError` at once when too many requests wait already)."""
+        language = language or None
+        made = self._made_before(article_id, style, language)
+        if made is not None:
+            return made
+        with self.gate.turn():
+            return self.assistant.summarize(article_id, style=style, language=language).model_dump()
 
-    def stream_summary(self, article_id: str, style: str, language: str | None) -> Iterator[str | dict]:
-        """Yield the summary's text so far as the model writes it, then the checked summary as a dict last."""
-        text = ""
-        for item in self.assistant.stream_summary(article_id, style=style, language=language or None):
-            if isinstance(item, str):
-                text += item
-                yield text
-            else:
-                yield item.model_dump()
+    def stream_summary(self, article_id: str, style: str, language: str | None) -> Iterator[Waiting | str | dict]:
+        """Yield the request's place in the model's line while it waits (:class:`Waiting`), then the summary's
+        text so far as the model writes it, then the checked summary as a dict last. A summary made before
+        comes at once, without waiting."""
+        language = language or None
+        made = self._made_before(article_id, style, language)
+        if made is not None:
+            return iter([made["summary"], made])
+
+        def summary() -> Iterator[str | dict]:
+            text = ""
+            with closing(self.assistant.stream_summary(article_id, style=style, language=language)) as items:
+                for item in items:
+                    if isinstance(item, str):
+                        text += item
+                        yield text
+                    else:
+                        yield item.model_dump()
+
+        return self.gate.queued(summary)
+
+    def _made_before(self, article_id: str, style: str, language: str | None) -> dict | None:
+        """The cached summary, or None; a bad style or language, or a missing article, raises its usual error
+        here, without waiting for the model."""
+        summary = self.assistant.cached_summary(article_id, style=style, language=language)
+        if summary is None and self.assistant.article(article_id) is None:
+            self.assistant.summarize(article_id, style=style, language=language)  # raises: no such article
+        return summary.model_dump() if summary is not None else None
 
     def cached_summary(self, article_id: str, style: str, language: str | None) -> dict | None:
         """A summary made before for this article, style and language (the model is not called); None if none,

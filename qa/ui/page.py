@@ -1,10 +1,16 @@
 """The page (Gradio Blocks): the Ask, Library and Add articles tabs, their events and the named API endpoints
-``/ask``, ``/summarize`` and ``/articles`` (see docs/app.md).
+``/ask``, ``/retrieve``, ``/summarize`` and ``/articles`` (see docs/app.md).
 
 - :func:`layout` builds the components and returns them by name (a :class:`Page`); it wires nothing.
 - :class:`NewsdeskApp` holds the event handlers and wires them. A handler takes the values of its inputs as
   named parameters and returns (or yields) ``{component: new value}`` for the components it changes; what it
   does is done by the :class:`~qa.ui.controller.NewsdeskUI` and rendered by :mod:`qa.ui.render`.
+
+The model's line: the controller's :class:`~qa.ui.controller.ModelGate` lets the requests that use the model
+(answers, new summaries) take it one at a time (four with a hosted endpoint), first come first served, and
+refuses at once the one too many (``QA_MAX_WAITING`` may wait). Gradio runs those handlers with room for
+every place in that line (and a few refusals), so that a waiting chat can show its place in its bubble;
+the gate, not Gradio's queue, serialises the model.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from qa.prompts import LANGUAGE_NAMES
-from qa.ui.controller import UPLOAD_TYPES, NewsdeskUI
+from qa.ui.controller import UPLOAD_TYPES, BusyError, NewsdeskUI, Waiting
 from qa.ui.render import (
     error_html,
     esc,
@@ -23,12 +29,14 @@ from qa.ui.render import (
     md_safe,
     render_answer_markdown,
     render_article,
+    render_busy,
     render_filters_note,
     render_ingest_results,
     render_library_note,
     render_sources,
     render_status,
     render_summary,
+    render_waiting,
 )
 
 STYLE_CHOICES = [("Short (2-3 sentences)", "short"), ("Headline (1 sentence)", "abstract"), ("Paragraph", "paragraph"),
@@ -36,6 +44,7 @@ STYLE_CHOICES = [("Short (2-3 sentences)", "short"), ("Headline (1 sentence)", "
 TABLE_HEADERS = ["Title", "Source", "Date", "Lang", "Chunks"]
 NO_ARTICLE_NOTE = "Select an article to summarize it."
 THINKING = '<span class="nd-thinking">Searching the articles…</span>'
+REFUSING = 2  # model handlers Gradio runs beyond the gate's places: they only say "busy" and end at once
 CURSOR = '<span class="nd-cursor">▍</span>'
 
 
@@ -276,8 +285,10 @@ class NewsdeskApp:
 
     def __init__(self, ui: NewsdeskUI):
         self.ui = ui
-        # llama.cpp generates one answer at a time anyway (it holds a lock)
-        self.llm_limit = 1 if ui.settings.llm == "local" else 4
+        # every place of the model's line (ui.gate) runs, so that a waiting chat can show its place; the gate
+        # serialises the model (llama.cpp also holds a lock), and a request beyond its places is refused at
+        # once rather than queued by Gradio
+        self.llm_limit = ui.gate.slots + ui.gate.max_waiting + REFUSING
         self.page = layout(render_status(ui.status()), ui.settings.max_file_mb)
         with self.page.demo:
             self._wire()
@@ -333,6 +344,7 @@ class NewsdeskApp:
 
         # the named API endpoints (gradio_client, see docs/app.md)
         gr.api(self.api_ask, api_name="ask", **llm)
+        gr.api(self.api_retrieve, api_name="retrieve", concurrency_id="retrieve", concurrency_limit=2)
         gr.api(self.api_summarize, api_name="summarize", **llm)
         gr.api(self.api_articles, api_name="articles", concurrency_limit=None)
 
@@ -382,10 +394,15 @@ class NewsdeskApp:
         try:
             filters = self.ui.make_filters(languages, sources, article_ids, date_from, date_to)
             for item in self.ui.stream_answer(message, list(session["turns"]), filters):
-                if isinstance(item, dict):
+                if isinstance(item, Waiting):  # its place in the model's line; 0: its turn has come
+                    yield {p.chatbot: bubble(render_waiting(item.ahead) if item.ahead else THINKING)}
+                elif isinstance(item, dict):
                     answer = item
                 elif item.strip() and show():
                     yield {p.chatbot: bubble(md_safe(item) + CURSOR)}
+        except BusyError as exc:  # too many wait already: said at once, the question given back to retry
+            yield {p.question: message, p.chatbot: bubble(render_busy(str(exc)))}
+            return
         except Exception as exc:  # noqa: BLE001  (a clear message in the chat, never a stack trace)
             text = friendly_error(exc)
             yield {p.chatbot: bubble(f'<div class="nd-error">{md_safe(text)}</div>'), p.sources_html: error_html(text)}
@@ -449,11 +466,17 @@ class NewsdeskApp:
         yield {summary_html: render_summary(partial="", started=started, style=style)}
         try:
             for item in self.ui.stream_summary(article_id, style, language):
-                if isinstance(item, dict):
+                if isinstance(item, Waiting):  # its place in the model's line; 0: its turn has come
+                    started = time.perf_counter()
+                    yield {summary_html: render_summary(waiting=item.ahead) if item.ahead else
+                           render_summary(partial="", started=started, style=style)}
+                elif isinstance(item, dict):
                     yield {summary_html: render_summary(item)}
                     return
-                if show():
+                elif show():
                     yield {summary_html: render_summary(partial=item, started=started, style=style)}
+        except BusyError as exc:
+            yield {summary_html: render_summary(busy=str(exc))}
         except Exception as exc:  # noqa: BLE001
             yield {summary_html: error_html(friendly_error(exc))}
 
@@ -507,9 +530,25 @@ class NewsdeskApp:
         "date_to": "YYYY-MM-DD"}, all optional.
         Returns the answer: {"question", "answer", "sources": [{"n", "article_id", "title", "source", "date",
         "url", "lang", "quote", "start", "end", ...}], "language", "refused", "seconds", ...}.
+        Waits for its turn at the model; when too many questions wait already, fails at once with "The
+        assistant is busy (N questions waiting): try again in a minute."
         """
         try:
             return self.ui.ask(question, history, filters)
+        except Exception as exc:  # noqa: BLE001
+            raise gr.Error(friendly_error(exc), print_exception=False) from None
+
+    def api_retrieve(self, question: str, k: int = 5, filters: dict | None = None) -> list[dict]:
+        """The passages of the stored articles that a question finds, best first (what ``/ask`` would give the
+        model, without calling it: the question is searched as written, not translated).
+
+        k: how many passages (1 to 50, default 5).
+        filters: as for /ask.
+        Returns [{"n", "article_id", "title", "source", "date", "lang", "url", "text", "score", "start",
+        "end"}, ...] where text is the article's text[start:end].
+        """
+        try:
+            return self.ui.retrieve(question, k, filters)
         except Exception as exc:  # noqa: BLE001
             raise gr.Error(friendly_error(exc), print_exception=False) from None
 

@@ -53,8 +53,9 @@ def _meta_line(*parts: str | None) -> str:
 def friendly_error(exc: BaseException) -> str:
     """A message a user can act on, never a stack trace (that goes to the server log)."""
     from qa.llm import ModelUnavailableError
+    from qa.ui.controller import BusyError
 
-    if isinstance(exc, (ModelUnavailableError, StoreError, ValueError, KeyError)):
+    if isinstance(exc, (ModelUnavailableError, StoreError, ValueError, KeyError, BusyError)):
         message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
         return message or type(exc).__name__
     if isinstance(exc, (ConnectionError, TimeoutError)):
@@ -93,6 +94,21 @@ def render_filters_note(active: list[str]) -> str:
     """The line under the chat that says what the questions search (``NewsdeskUI.active_filters``)."""
     note = ("Searching only: " + " · ".join(active)) if active else "Searching all articles."
     return f'<span class="nd-filters-note">{esc(note)}</span>'
+
+
+def waiting_text(ahead: int, noun: str = "question") -> str:
+    """Where a request stands in the model's line, as a person reads it."""
+    return f"Waiting for the model: {ahead} {noun}{'s' if ahead != 1 else ''} ahead of yours…"
+
+
+def render_waiting(ahead: int) -> str:
+    """The chat bubble of a question waiting for the model (``ahead`` requests before it)."""
+    return f'<span class="nd-thinking nd-waiting">{esc(waiting_text(ahead))}</span>'
+
+
+def render_busy(message: str) -> str:
+    """The chat bubble of a question refused because too many wait already."""
+    return f'<div class="nd-busy" role="status">{esc(message)}</div>'
 
 
 def render_answer_markdown(answer: dict) -> str:
@@ -148,8 +164,15 @@ def render_sources(answer: dict | None, texts: Mapping[str, str] | None = None, 
 
 
 def render_summary(summary: dict | None = None, *, partial: str | None = None, started: float | None = None,
-                   style: str = "short", note: str | None = None) -> str:
-    """The summary panel: a finished summary, one being written (with progress), or a hint."""
+                   style: str = "short", note: str | None = None, waiting: int | None = None,
+                   busy: str | None = None) -> str:
+    """The summary panel: a finished summary, one being written (with progress), one waiting for the model
+    (``waiting`` requests before it), a refusal because too many wait (``busy``), or a hint."""
+    if busy is not None:
+        return render_busy(busy)
+    if waiting is not None:
+        return ('<div class="nd-summary nd-waiting"><div class="nd-summary-head"><span class="nd-spinner"></span>'
+                f'{esc(waiting_text(waiting, "request"))}</div></div>')
     if partial is not None:
         seconds = time.perf_counter() - (started or time.perf_counter())
         text = _summary_body(partial, style) if partial.strip() else ""
