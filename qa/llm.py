@@ -29,18 +29,46 @@ class ModelUnavailableError(RuntimeError):
     """The configured model cannot be used; the message says what to do."""
 
 
+_LOADING = threading.Lock()
+
+
+@contextmanager
+def _model_params(**fields):
+    """llama.cpp's model parameters with ``fields`` changed, for the models loaded inside the block:
+    ``llama_cpp.Llama`` exposes only some of them (``use_extra_bufts``, the weights' repacking, is not)."""
+    from llama_cpp import llama_cpp as low_level
+
+    original = low_level.llama_model_default_params
+
+    def patched():
+        params = original()
+        for name, value in fields.items():
+            setattr(params, name, value)
+        return params
+
+    with _LOADING:
+        low_level.llama_model_default_params = patched
+        try:
+            yield
+        finally:
+            low_level.llama_model_default_params = original
+
+
 @lru_cache(maxsize=4)
-def _load_llama(path: str, n_ctx: int, threads: int, slot: str = "main"):
-    """One llama.cpp context per (model, size, slot). The weights are memory-mapped, so a second slot
-    costs only its KV cache: short side calls (translation, verification) then do not evict the answer
-    prompt's cached system prompt."""
+def _load_llama(path: str, n_ctx: int, threads: int, slot: str = "main", repack: bool = False):
+    """One llama.cpp context per (model, size, slot): short side calls (translation, verification) on their
+    own slot do not evict the answer prompt's cached system prompt. Without ``repack`` the weights stay
+    memory-mapped from the file, so a second slot costs only its KV cache (with it, llama.cpp copies them into
+    its CPU kernels' layout for each context: +0.6 GB for the 1.5B model, faster generation, slower prompts;
+    docs/benchmarks.md)."""
     from llama_cpp import Llama
 
     if not Path(path).exists():
         raise ModelUnavailableError(f"Model file not found: {path}. Set QA_MODEL_PATH to a GGUF file.")
     try:
-        llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
-                      n_batch=512, verbose=False, seed=0)
+        with _model_params(use_extra_bufts=repack):
+            llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
+                          n_batch=512, verbose=False, seed=0)
     except ValueError as exc:
         raise ModelUnavailableError(f"Cannot load the model {path}: {exc}") from exc
     return llama, threading.Lock()
@@ -53,6 +81,7 @@ class LocalChatModel(BaseChatModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
     model_path: str
     slot: str = "main"
+    repack: bool = False
     n_ctx: int = 4096
     threads: int = 2
     temperature: float = 0.0
@@ -71,7 +100,7 @@ class LocalChatModel(BaseChatModel):
     def load(self):
         """The llama.cpp context (loaded on first use; shared by every instance of the same model and slot)."""
         if self._llama is None:
-            self._llama, self._lock = _load_llama(self.model_path, self.n_ctx, self.threads, self.slot)
+            self._llama, self._lock = _load_llama(self.model_path, self.n_ctx, self.threads, self.slot, self.repack)
         return self._llama
 
     def _request(self, messages: list[BaseMessage], stop: list[str] | None, **kwargs) -> dict:
@@ -218,7 +247,8 @@ def get_chat_model(settings: Settings, *, slot: str = "main", **overrides) -> Ba
                           api_key=settings.openai_api_key or "not-needed", temperature=temperature,
                           max_tokens=max_tokens, timeout=settings.request_timeout, max_retries=1, seed=0)
     return LocalChatModel(model_path=str(model_path(settings)), n_ctx=overrides.get("n_ctx", settings.n_ctx),
-                          threads=settings.threads, temperature=temperature, max_tokens=max_tokens, slot=slot)
+                          threads=settings.threads, temperature=temperature, max_tokens=max_tokens, slot=slot,
+                          repack=settings.llama_repack)
 
 
 def structured(llm: BaseChatModel, schema: dict, settings: Settings) -> BaseChatModel:
