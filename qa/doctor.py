@@ -79,6 +79,7 @@ def examine(assistant) -> Checkup:
         store = Store(directory, embedder_name(assistant.embedder), create=False, check_embedder=False)
         recorded = store.get_meta("embedder")
         counts, owners = store.chunk_counts(), store.chunk_owners()
+        missing, ghost_chunks = _mismatches(counts, owners)
     except StoreError as exc:
         checkup.add("store opens", False, str(exc))
         return checkup
@@ -87,11 +88,7 @@ def examine(assistant) -> Checkup:
     checkup.add("embedder recorded", same, recorded or "none" if same else
                 f"the store was built with {recorded!r}, the configured embedder is {configured!r}: use the same "
                 f"one, or rebuild with python ingest.py --store {directory} --rebuild")
-    found: dict[str, int] = {}
-    for article_id in owners.values():
-        found[article_id] = found.get(article_id, 0) + 1
-    missing = sorted(i for i, n in counts.items() if found.get(i, 0) != n)
-    ghosts = sorted({a for a in found if a not in counts})
+    ghosts = sorted({owners[chunk] for chunk in ghost_chunks})
     checkup.add("every article has its chunks", not missing,
                 f"{len(missing)} of {len(counts)} articles without all their chunks" + _some(missing) if missing else "")
     checkup.add("every chunk has its article", not ghosts,
@@ -154,15 +151,10 @@ def repair(assistant) -> Checkup:
         report = assistant.rebuild()
         done.append(f"re-embedded {report.added + report.updated} articles")
     else:
-        counts, owners = store.chunk_counts(), store.chunk_owners()
-        ghosts = [chunk for chunk, article in owners.items() if article not in counts]
-        if ghosts:
-            store.delete_chunks(ghosts)
-            done.append(f"removed {len(ghosts)} chunks of articles that are not stored")
-        found: dict[str, int] = {}
-        for article_id in owners.values():
-            found[article_id] = found.get(article_id, 0) + 1
-        missing = [i for i, n in counts.items() if found.get(i, 0) != n]
+        missing, ghost_chunks = _mismatches(store.chunk_counts(), store.chunk_owners())
+        if ghost_chunks:
+            store.delete_chunks(ghost_chunks)
+            done.append(f"removed {len(ghost_chunks)} chunks of articles that are not stored")
         if missing:
             store.mark_changed(missing)
             articles = [a for a in (store.get_article(i) for i in missing) if a is not None]
@@ -174,6 +166,17 @@ def repair(assistant) -> Checkup:
     checkup = examine(assistant)
     checkup.repaired, checkup.lost = done, lost
     return checkup
+
+
+def _mismatches(counts: dict[str, int], owners: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The articles whose stored chunks are not the number recorded for them, and the chunks whose article is
+    not stored, from :meth:`Store.chunk_counts` and :meth:`Store.chunk_owners`."""
+    found: dict[str, int] = {}
+    for article_id in owners.values():
+        found[article_id] = found.get(article_id, 0) + 1
+    missing = sorted(i for i, n in counts.items() if found.get(i, 0) != n)
+    ghost_chunks = sorted(chunk for chunk, article_id in owners.items() if article_id not in counts)
+    return missing, ghost_chunks
 
 
 def _some(ids: list[str], n: int = 3) -> str:
