@@ -14,7 +14,6 @@ from common import ROOT, write_results
 
 from qa import Assistant
 from qa.evaluation import evaluate_retrieval, load_evalset, plot_recall
-from qa.keyword import keyword_index
 from qa.retrieval import dense_search, hybrid_search
 
 
@@ -30,7 +29,7 @@ def main() -> None:
     store, embedder = assistant.store, assistant.embedder
     configs = {
         "dense (USE)": lambda q: dense_search(store, embedder, q, 20),
-        "keyword (BM25)": lambda q: [c for c, _ in keyword_index(store).search(q, 20)],
+        "keyword (BM25)": lambda q: store.keyword_search(q, 20),
         "hybrid (RRF)": lambda q: hybrid_search(store, embedder, q, 20),
     }
     if not args.no_translation:

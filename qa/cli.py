@@ -9,6 +9,8 @@ from pathlib import Path
 
 def add_store_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", metavar="DIR", help="store folder (default: QA_STORE_DIR or ./vectorstore)")
+    parser.add_argument("--chroma-url", metavar="URL",
+                        help="the store on a Chroma server, http://HOST:PORT (default: QA_CHROMA_URL, else embedded)")
 
 
 def open_assistant(args: argparse.Namespace, *, create: bool = True):
@@ -16,5 +18,9 @@ def open_assistant(args: argparse.Namespace, *, create: bool = True):
     that does not exist is an error rather than a new empty one (for commands that only read)."""
     from qa.assistant import Assistant
 
-    store = getattr(args, "store", None)
-    return Assistant(create=create, **({"store_dir": Path(store).expanduser()} if store else {}))
+    overrides = {}
+    if getattr(args, "store", None):
+        overrides["store_dir"] = Path(args.store).expanduser()
+    if getattr(args, "chroma_url", None):
+        overrides["chroma_url"] = args.chroma_url
+    return Assistant(create=create, **overrides)

@@ -63,20 +63,22 @@ def integrity(path: Path) -> str:
 
 def examine(assistant) -> Checkup:
     """Check the store of ``assistant`` without changing anything."""
-    directory = assistant.settings.store_dir
-    checkup = Checkup(store=str(directory))
-    if not (directory / ARTICLES_DB).exists():
-        checkup.add("store", False, f"no store at {directory}")
-        return checkup
-    articles_ok = checkup.add("article table", (state := integrity(directory / ARTICLES_DB)) == "ok", state)
-    chroma_ok = checkup.add("chunks and vectors (Chroma)", (state := integrity(directory / CHROMA_DB)) == "ok", state)
-    if not (articles_ok and chroma_ok):
-        return checkup
+    directory, server = assistant.settings.store_dir, assistant.settings.chroma_url
+    checkup = Checkup(store=server or str(directory))
+    if not server:  # a server checks its own files
+        if not (directory / ARTICLES_DB).exists():
+            checkup.add("store", False, f"no store at {directory}")
+            return checkup
+        articles_ok = checkup.add("article table", (state := integrity(directory / ARTICLES_DB)) == "ok", state)
+        chroma_ok = checkup.add("chunks and vectors (Chroma)", (state := integrity(directory / CHROMA_DB)) == "ok",
+                                state)
+        if not (articles_ok and chroma_ok):
+            return checkup
     from qa.embeddings import embedder_name
     from qa.store import Store, StoreError
 
     try:
-        store = Store(directory, embedder_name(assistant.embedder), create=False, check_embedder=False)
+        store = Store(directory, embedder_name(assistant.embedder), create=False, check_embedder=False, server=server)
         recorded = store.get_meta("embedder")
         counts, owners = store.chunk_counts(), store.chunk_owners()
         missing, ghost_chunks = _mismatches(counts, owners)
@@ -93,10 +95,12 @@ def examine(assistant) -> Checkup:
                 f"{len(missing)} of {len(counts)} articles without all their chunks" + _some(missing) if missing else "")
     checkup.add("every chunk has its article", not ghosts,
                 f"chunks of {len(ghosts)} articles that are not stored" + _some(ghosts) if ghosts else "")
-    stamp = directory / "bm25" / "generation"
-    current = stamp.exists() and stamp.read_text() == str(store.generation)
-    # informational: a stale index is rebuilt by the next search on its own
-    checkup.add("keyword index", True, "current" if current else "stale or not built yet: built at the next search")
+    indexed, chunks = store.keyword_status()
+    if indexed is None:  # a store made before the FTS5 index: the next search builds it
+        checkup.add("keyword index", True, "not built yet: built at the next search")
+    else:
+        checkup.add("keyword index", indexed == chunks, f"{indexed} chunks indexed" if indexed == chunks else
+                    f"{indexed} chunks indexed of {chunks}: rebuild it with --repair")
     return checkup
 
 
@@ -104,11 +108,12 @@ def repair(assistant) -> Checkup:
     """Rebuild what can be rebuilt, then examine the store again. Damaged files are kept beside the store
     (``*.damaged-TIME``), never deleted."""
     directory: Path = assistant.settings.store_dir
+    server = assistant.settings.chroma_url
     done: list[str] = []
     lost: list[str] = []
     stamp = time.strftime("%Y%m%d-%H%M%S")
     recovered_chunks: dict[str, list] = {}
-    if integrity(directory / CHROMA_DB) not in ("ok", "missing"):
+    if not server and integrity(directory / CHROMA_DB) not in ("ok", "missing"):
         aside = directory / f"chroma.damaged-{stamp}"
         aside.mkdir()
         for part in directory.iterdir():
@@ -121,7 +126,7 @@ def repair(assistant) -> Checkup:
         rebuild_all = True
     else:
         rebuild_all = False
-    if integrity(directory / ARTICLES_DB) not in ("ok", "missing"):
+    if not server and integrity(directory / ARTICLES_DB) not in ("ok", "missing"):
         if not rebuild_all:  # the chunks may give back articles whose rows are lost
             recovered_chunks = _chunks_by_article(assistant, directory)
         salvaged = _salvage_articles(directory, stamp)
@@ -130,7 +135,6 @@ def repair(assistant) -> Checkup:
         rebuild_all = True
 
     from qa.ingestion import Ingestor
-    from qa.keyword import keyword_index
 
     store = assistant.reopen()
     if recovered_chunks:
@@ -160,9 +164,9 @@ def repair(assistant) -> Checkup:
             articles = [a for a in (store.get_article(i) for i in missing) if a is not None]
             Ingestor(store, assistant.embedder, assistant.settings).feed(articles)
             done.append(f"re-embedded {len(articles)} articles whose chunks were missing")
-    shutil.rmtree(directory / "bm25", ignore_errors=True)
-    keyword_index(store)
-    done.append("rebuilt the keyword index")
+    if not server:
+        shutil.rmtree(directory / "bm25", ignore_errors=True)  # the index of versions before 0.2
+    done.append(f"rebuilt the keyword index ({store.rebuild_keywords()} chunks)")
     checkup = examine(assistant)
     checkup.repaired, checkup.lost = done, lost
     return checkup
@@ -216,7 +220,7 @@ def _chunks_by_article(assistant, directory: Path) -> dict[str, list]:
 
 def _salvage_articles(directory: Path, stamp: str) -> int:
     """Copy every readable row of the damaged article table into a new one; the damaged file is kept aside."""
-    from qa.store import SCHEMA
+    from qa.catalog import SCHEMA
 
     path = directory / ARTICLES_DB
     aside = directory / f"{ARTICLES_DB}.damaged-{stamp}"

@@ -1,24 +1,39 @@
-"""Keyword (BM25) search over the chunks, with the ``bm25s`` library.
+"""Keyword (BM25) search over the chunks, with SQLite's FTS5: an index that is updated in place.
 
 Tokens are lower-cased, accent-folded, stripped of French and English stop words, and cut to their
 first 6 letters: a language-agnostic stemming that makes "négociations"/"négociation" and
-"rising"/"rises" meet. The index is rebuilt when the store changes (its generation number) and saved
-in the store folder, so a restart loads it instead of re-tokenising every chunk.
+"rising"/"rises" meet. FTS5 indexes those tokens and ranks with BM25 (k1 = 1.2, b = 0.75).
+
+Where the index lives:
+
+- an embedded store keeps it in its article table's file (``articles.sqlite3``) and changes it in the
+  same transaction as the article rows: adding or deleting an article costs work in proportion to that
+  article, survives ``kill -9`` with the rest, and nothing is loaded at start;
+- a store on a Chroma server (several app hosts) keeps a local copy in ``keywords.sqlite3``, brought
+  up to date from the server (:meth:`KeywordIndex.sync`) when the server's revision changes.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import threading
-from pathlib import Path
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from qa.language import fold, stopwords
-from qa.store import Store, StoredChunk
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _PREFIX = 6
+VERSION = "fts5-1"  # recorded in the store's meta table as "keywords": the index is complete and of this kind
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS keyword_chunks (
+    rowid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, article_id TEXT NOT NULL,
+    lang TEXT, source TEXT, date_int INTEGER
+);
+CREATE INDEX IF NOT EXISTS keyword_chunks_article ON keyword_chunks(article_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS keyword_words USING fts5(words, tokenize = 'unicode61 remove_diacritics 0');
+"""
 
 
 def tokenize(text: str) -> list[str]:
@@ -27,79 +42,97 @@ def tokenize(text: str) -> list[str]:
             if w not in stop and (len(w) > 1 or w.isdigit())]
 
 
+class ChunkRow(Protocol):
+    """What the index needs of a chunk (a :class:`~qa.store.StoredChunk` has it)."""
+
+    id: str
+    article_id: str
+    title: str
+    text: str
+    lang: str | None
+    source: str | None
+    date: str | None
+
+
 class KeywordIndex:
-    """BM25 over every chunk of a store. Build with :meth:`for_store` (cached per store generation)."""
+    """BM25 search over the chunks indexed in ``db`` (a connection the caller owns and commits)."""
 
-    def __init__(self, retriever, chunks: list[StoredChunk]):
-        self.retriever, self.chunks = retriever, chunks
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
 
-    @classmethod
-    def build(cls, store: Store) -> KeywordIndex:
-        import bm25s
+    @staticmethod
+    def create(db: sqlite3.Connection) -> None:
+        db.executescript(SCHEMA)
 
-        chunks = list(store.iter_all_chunks())
-        retriever = bm25s.BM25()
-        if chunks:
-            retriever.index([tokenize(f"{c.title}\n{c.text}") for c in chunks], show_progress=False)
-        return cls(retriever, chunks)
+    def add(self, chunks: Iterable[ChunkRow]) -> int:
+        """Index chunks (replacing any indexed under the same chunk id). The caller commits."""
+        n = 0
+        for c in chunks:
+            self.db.execute("DELETE FROM keyword_words WHERE rowid = (SELECT rowid FROM keyword_chunks WHERE "
+                            "chunk_id = ?)", (c.id,))
+            self.db.execute("DELETE FROM keyword_chunks WHERE chunk_id = ?", (c.id,))
+            cursor = self.db.execute(
+                "INSERT INTO keyword_chunks(chunk_id, article_id, lang, source, date_int) VALUES (?,?,?,?,?)",
+                (c.id, c.article_id, c.lang, c.source, _date_int(c.date)))
+            self.db.execute("INSERT INTO keyword_words(rowid, words) VALUES (?, ?)",
+                            (cursor.lastrowid, " ".join(tokenize(f"{c.title}\n{c.text}"))))
+            n += 1
+        return n
 
-    def search(self, query: str, k: int) -> list[tuple[StoredChunk, float]]:
-        if not self.chunks:
-            return []
-        vocab = self.retriever.vocab_dict
-        tokens = [t for t in tokenize(query) if t in vocab]
+    def remove(self, article_ids: Sequence[str]) -> None:
+        """Forget every chunk of these articles. The caller commits."""
+        for begin in range(0, len(article_ids), 500):
+            part = list(article_ids[begin:begin + 500])
+            marks = ",".join("?" * len(part))
+            self.db.execute(f"DELETE FROM keyword_words WHERE rowid IN (SELECT rowid FROM keyword_chunks WHERE "
+                            f"article_id IN ({marks}))", part)
+            self.db.execute(f"DELETE FROM keyword_chunks WHERE article_id IN ({marks})", part)
+
+    def remove_chunks(self, chunk_ids: Sequence[str]) -> None:
+        for begin in range(0, len(chunk_ids), 500):
+            part = list(chunk_ids[begin:begin + 500])
+            marks = ",".join("?" * len(part))
+            self.db.execute(f"DELETE FROM keyword_words WHERE rowid IN (SELECT rowid FROM keyword_chunks WHERE "
+                            f"chunk_id IN ({marks}))", part)
+            self.db.execute(f"DELETE FROM keyword_chunks WHERE chunk_id IN ({marks})", part)
+
+    def clear(self) -> None:
+        self.db.execute("DELETE FROM keyword_words")
+        self.db.execute("DELETE FROM keyword_chunks")
+
+    def count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM keyword_chunks").fetchone()[0]
+
+    def indexed_articles(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT DISTINCT article_id FROM keyword_chunks")}
+
+    def search(self, query: str, k: int, filters=None) -> list[tuple[str, float]]:
+        """The ``k`` best chunk ids for ``query`` with their BM25 scores (higher is better). ``filters`` (a
+        :class:`~qa.retrieval.Filters`) narrows the search to some articles, sources, languages or dates."""
+        tokens = list(dict.fromkeys(tokenize(query)))
         if not tokens:
             return []
-        ids, scores = self.retriever.retrieve([tokens], k=min(k, len(self.chunks)), show_progress=False, n_threads=1)
-        return [(self.chunks[i], float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
-
-    # ---------------------------------------------------------------- persistence
-    def save(self, folder: Path) -> None:
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        self.retriever.save(str(tmp), show_progress=False)
-        (tmp / "chunks.json").write_text(json.dumps([c.model_dump() for c in self.chunks], ensure_ascii=False))
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
-
-    @classmethod
-    def load(cls, folder: Path) -> KeywordIndex:
-        import bm25s
-
-        retriever = bm25s.BM25.load(str(folder), show_progress=False)
-        chunks = [StoredChunk(**c) for c in json.loads((folder / "chunks.json").read_text())]
-        return cls(retriever, chunks)
-
-
-_cache: dict[str, tuple[int, KeywordIndex]] = {}
-_lock = threading.Lock()
+        match = " OR ".join(f'"{t}"' for t in tokens)
+        sql = ("SELECT c.chunk_id, bm25(keyword_words) FROM keyword_words JOIN keyword_chunks c ON c.rowid = "
+               "keyword_words.rowid WHERE keyword_words MATCH ?")
+        params: list = [match]
+        if filters is not None:
+            for column, values in (("article_id", filters.article_ids), ("source", filters.sources),
+                                   ("lang", filters.languages)):
+                if values:
+                    sql += f" AND c.{column} IN ({','.join('?' * len(values))})"
+                    params.extend(values)
+            if filters.date_from:
+                sql += " AND c.date_int >= ?"
+                params.append(_date_int(filters.date_from))
+            if filters.date_to:
+                sql += " AND c.date_int <= ?"
+                params.append(_date_int(filters.date_to))
+        sql += " ORDER BY bm25(keyword_words) LIMIT ?"
+        params.append(k)
+        return [(chunk_id, -score) for chunk_id, score in self.db.execute(sql, params)]
 
 
-def keyword_index(store: Store) -> KeywordIndex:
-    """The BM25 index of the store's current contents: from memory, from disk, or built now."""
-    generation = store.generation
-    key = str(store.directory.resolve())
-    with _lock:
-        cached = _cache.get(key)
-        if cached and cached[0] == generation:
-            return cached[1]
-        folder = store.directory / "bm25"
-        stamp = folder / "generation"
-        index = None
-        if stamp.exists() and stamp.read_text() == str(generation):
-            try:
-                index = KeywordIndex.load(folder)
-            except (OSError, ValueError, KeyError):
-                index = None
-        if index is None:
-            index = KeywordIndex.build(store)
-            if index.chunks:
-                try:
-                    index.save(folder)
-                    stamp.write_text(str(generation))
-                except OSError:
-                    pass  # a read-only store still works, it just rebuilds the index on start
-        _cache[key] = (generation, index)
-        return index
-
-
+def _date_int(date: str | None) -> int | None:
+    digits = (date or "").replace("-", "")[:8]
+    return int(digits) if len(digits) == 8 and digits.isdigit() else None

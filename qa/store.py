@@ -1,9 +1,14 @@
-"""The persistent store: Chroma holds the chunks and their vectors, SQLite beside it holds the articles.
+"""The persistent store: Chroma holds the chunks and their vectors, the catalog (:mod:`qa.catalog`) the
+articles, their stories, summaries and the keyword index.
 
-Layout of a store folder (``vectorstore/`` by default)::
+Layout of an embedded store folder (``vectorstore/`` by default)::
 
     chroma.sqlite3 + segment folders   Chroma: one collection ``chunks`` (text, vector, metadata)
-    articles.sqlite3                   article table (full text, hash), summaries, store metadata
+    articles.sqlite3                   article table (full text, hash, story), summaries, store metadata,
+                                       keyword index (FTS5)
+
+With a Chroma server (``QA_CHROMA_URL``), all of it lives on the server (collections ``chunks``,
+``articles``, ``summaries``, ``meta``); the folder then only holds a local copy of the keyword index.
 
 Writes are ordered so that a run killed at any moment (``kill -9``) leaves a store that opens and a
 re-run completes: an article's chunks are written to Chroma first and its row in ``articles`` is
@@ -23,10 +28,9 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import urlsplit
 
 import chromadb
 import numpy as np
@@ -34,26 +38,14 @@ from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel
 
 from qa.articles import Article
+from qa.catalog import ArticleInfo, LocalCatalog, ServerCatalog, StoryKey, Written
 from qa.chunking import Chunk
 from qa.embeddings import embedder_setting
 
 log = logging.getLogger("qa.store")
 
 COLLECTION = "chunks"
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, content_hash TEXT NOT NULL,
-    source TEXT, url TEXT, date TEXT, lang TEXT, path TEXT,
-    chunks INTEGER NOT NULL, ingested_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
-CREATE TABLE IF NOT EXISTS summaries (
-    content_hash TEXT NOT NULL, style TEXT NOT NULL, language TEXT NOT NULL, model TEXT NOT NULL,
-    article_id TEXT NOT NULL, summary TEXT NOT NULL, created_at REAL NOT NULL,
-    PRIMARY KEY (content_hash, style, language, model)
-);
-"""
+
 
 
 class StoreError(RuntimeError):
@@ -78,6 +70,10 @@ class DiskFullError(StoreError):
 
 class ReadOnlyStoreError(StoreError):
     """A change asked of a store on a read-only folder."""
+
+
+class ServerUnavailableError(StoreError):
+    """The Chroma server of the store does not answer, or answers with an error."""
 
 
 def explain(exc: BaseException, directory: Path) -> StoreError | None:
@@ -148,6 +144,10 @@ def _explained(store: Store):
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:
+        if getattr(store, "server", None) and not isinstance(exc, StoreError):
+            raise ServerUnavailableError(
+                f"The Chroma server {store.server} failed ({_first_line(exc)}). Check that it runs and that "
+                "QA_CHROMA_URL names it; what was stored before is kept.") from exc
         better = explain(exc, getattr(store, "directory", Path(".")))
         if better is None or better is exc:
             raise
@@ -161,22 +161,9 @@ def _guard_public_methods(cls):
     return cls
 
 
-class ArticleInfo(BaseModel):
-    """What the store knows about an article, without its text."""
-
-    id: str
-    title: str
-    source: str | None = None
-    url: str | None = None
-    date: str | None = None
-    lang: str | None = None
-    path: str | None = None
-    chunks: int
-    content_hash: str
-
-
 class StoredChunk(BaseModel):
-    """A chunk as found in the store, with everything needed to cite it."""
+    """A chunk as found in the store, with everything needed to cite it. ``story``: the id of the first article
+    of its article's group of wire copies (its own article's id when alone)."""
 
     id: str
     article_id: str
@@ -190,17 +177,56 @@ class StoredChunk(BaseModel):
     start: int = 0
     end: int = 0
     score: float = 0.0
+    story: str = ""
+
+    def model_post_init(self, _context) -> None:
+        if not self.story:
+            self.story = self.article_id
 
     @classmethod
     def from_chroma(cls, chunk_id: str, text: str, meta: dict, score: float = 0.0) -> StoredChunk:
         return cls(id=chunk_id, text=text, score=score, article_id=meta["article_id"], title=meta.get("title", ""),
                    source=meta.get("source"), date=meta.get("date"), lang=meta.get("lang"), url=meta.get("url"),
-                   index=meta.get("chunk_index", 0), start=meta.get("start", 0), end=meta.get("end", 0))
+                   index=meta.get("chunk_index", 0), start=meta.get("start", 0), end=meta.get("end", 0),
+                   story=meta.get("story", ""))
+
+
+def chroma_client(url: str):
+    """A client of the Chroma server at ``url``, checked to answer: ``http://host:port`` (the server's default
+    database) or ``http://host:port/NAME`` (the database NAME, created when missing: one server, several stores)."""
+    parts = urlsplit(url if "//" in url else f"http://{url}")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise StoreError(f"QA_CHROMA_URL={url!r} is not a server address: give http://HOST:PORT")
+    host, port, ssl = parts.hostname, parts.port or (443 if parts.scheme == "https" else 8000), parts.scheme == "https"
+    database = parts.path.strip("/") or chromadb.DEFAULT_DATABASE
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if database != chromadb.DEFAULT_DATABASE:
+            admin = chromadb.AdminClient(ChromaSettings(
+                chroma_api_impl="chromadb.api.fastapi.FastAPI", chroma_server_host=host, chroma_server_http_port=port,
+                chroma_server_ssl_enabled=ssl, anonymized_telemetry=False))
+            try:
+                admin.get_database(database)
+            except Exception:  # noqa: BLE001  (chromadb raises NotFoundError, or others by version)
+                admin.create_database(database)
+        client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings, database=database)
+        client.heartbeat()
+    except Exception as exc:  # noqa: BLE001  (httpx, chromadb and socket errors alike)
+        raise ServerUnavailableError(
+            f"Cannot reach the Chroma server at {url} ({_first_line(exc)}). Start it (chroma run --host HOST --port "
+            "PORT --path DIR) or check QA_CHROMA_URL; unset QA_CHROMA_URL to use the embedded store.") from exc
+    return client
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
 
 
 @_guard_public_methods
 class Store:
-    """Open (or create) the store in ``directory`` for the embedder called ``embedder``.
+    """Open (or create) the store in ``directory`` for the embedder called ``embedder``; with ``server``
+    (``http://host:port``), the store on that Chroma server (``directory`` then holds a local copy of the
+    keyword index only).
 
     Opening a store built by another embedder raises :class:`EmbedderMismatchError`: vectors of two
     models are never mixed in one collection. A store in a folder this process cannot write to (a
@@ -209,64 +235,66 @@ class Store:
     files are then read from a temporary copy.
     """
 
-    def __init__(self, directory: str | Path, embedder: str, *, create: bool = True, check_embedder: bool = True):
+    def __init__(self, directory: str | Path, embedder: str, *, create: bool = True, check_embedder: bool = True,
+                 server: str | None = None):
         self.directory = Path(directory).expanduser()
         self.embedder = embedder
-        if not create and not (self.directory / "articles.sqlite3").exists():
-            raise StoreError(f"No store at {self.directory}. Ingest articles first: python ingest.py --store "
-                             f"{self.directory} PATH...")
-        self.read_only = self.directory.is_dir() and not os.access(self.directory, os.W_OK)
-        if not self.read_only:
-            try:
-                self.directory.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(f"Cannot create the store folder {self.directory}: {exc.strerror}") from exc
-        self._lock = threading.RLock()  # one writer at a time
-        self._local = threading.local()  # one SQLite connection per thread: readers never wait for a writer
-        self._connections: list[sqlite3.Connection] = []
+        self.server = server or None
+        self.read_only = False
+        self._lock = threading.RLock()  # one writer at a time (in this process)
         self._snapshot: tempfile.TemporaryDirectory | None = None
-        if not self.read_only:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            with self._db:
-                self._db.executescript(SCHEMA)
-        recorded = self.get_meta("embedder")
-        if check_embedder and recorded and recorded != embedder:
-            raise EmbedderMismatchError(
-                f"The store at {self.directory} was built with the embedder '{recorded}', not '{embedder}'. "
-                f"Either use the same embedder (QA_EMBEDDER={embedder_setting(recorded)}), or rebuild the store for the new one "
-                f"with: python ingest.py --store {self.directory} --rebuild  (re-embeds every stored article)."
-            )
-        self._client = chromadb.PersistentClient(
-            path=str(self._chroma_folder()), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        )
+        if self.server:
+            self._client = chroma_client(self.server)
+            if not create and COLLECTION not in {c.name for c in self._client.list_collections()}:
+                raise StoreError(f"No store on the Chroma server {self.server}. Ingest articles first: python "
+                                 f"ingest.py --chroma-url {self.server} PATH...")
+        else:
+            if not create and not (self.directory / "articles.sqlite3").exists():
+                raise StoreError(f"No store at {self.directory}. Ingest articles first: python ingest.py --store "
+                                 f"{self.directory} PATH...")
+            self.read_only = self.directory.is_dir() and not os.access(self.directory, os.W_OK)
+            if not self.read_only:
+                try:
+                    self.directory.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(f"Cannot create the store folder {self.directory}: {exc.strerror}") from exc
+            self.catalog = LocalCatalog(self.directory, self.read_only, self._temporary_folder)
+            self._client = chromadb.PersistentClient(
+                path=str(self._chroma_folder()), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False))
         self._collection = self._client.get_or_create_collection(
             COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
         )
+        if self.server:
+            self.catalog = ServerCatalog(self._client, self.directory, self._collection)
+        recorded = self.get_meta("embedder")
+        if check_embedder and recorded and recorded != embedder:
+            raise EmbedderMismatchError(
+                f"The store at {self.location} was built with the embedder '{recorded}', not '{embedder}'. "
+                f"Either use the same embedder (QA_EMBEDDER={embedder_setting(recorded)}), or rebuild the store for "
+                f"the new one with: python ingest.py {self.option} --rebuild  (re-embeds every stored article)."
+            )
         self.max_batch = self._client.get_max_batch_size()
+
+    @property
+    def location(self) -> str:
+        """Where the store is, as a person reads it: its folder, or its Chroma server."""
+        return f"the Chroma server {self.server}" if self.server else str(self.directory)
+
+    @property
+    def option(self) -> str:
+        """The command-line option that names this store (``--store DIR`` or ``--chroma-url URL``)."""
+        return f"--chroma-url {self.server}" if self.server else f"--store {self.directory}"
 
     def _chroma_folder(self) -> Path:
         """Where Chroma opens the store: its folder, or a temporary copy of Chroma's files when it is read-only."""
         if not self.read_only:
             return self.directory
         copy = Path(self._temporary_folder()) / "chroma"
-        shutil.copytree(self.directory, copy, ignore=shutil.ignore_patterns("articles.sqlite3*", "bm25*"))
+        shutil.copytree(self.directory, copy, ignore=shutil.ignore_patterns("articles.sqlite3*", "bm25*",
+                                                                            "keywords.sqlite3*"))
         log.warning("The store %s is read-only: it is read from a temporary copy of its vectors; nothing will be "
                     "changed or cached.", self.directory)
         return copy
-
-    def _read_only_articles(self, path: Path) -> sqlite3.Connection:
-        """The article table of a read-only store. Without a write-ahead log beside it, the file holds
-        everything: it is read in place as the unchanging file it is. With one (the store was copied while in
-        use), SQLite cannot read the log without writing its index, so both are read from a temporary copy."""
-        wal = Path(f"{path}-wal")
-        if not (wal.exists() and wal.stat().st_size > 0):
-            return sqlite3.connect(f"file:{quote(str(path))}?immutable=1", uri=True, check_same_thread=False)
-        with self._lock:
-            copy = Path(self._temporary_folder()) / path.name
-            if not copy.exists():
-                shutil.copy2(path, copy)
-                shutil.copy2(wal, f"{copy}-wal")
-        return sqlite3.connect(copy, check_same_thread=False)
 
     def _temporary_folder(self) -> str:
         if self._snapshot is None:
@@ -279,121 +307,86 @@ class Store:
                 f"The store at {self.directory} is read-only: it can be searched and read, not changed. Copy the "
                 "folder somewhere writable to add or delete articles.")
 
-    @property
-    def _db(self) -> sqlite3.Connection:
-        """This thread's connection to the article table (WAL mode: reads see the last committed write)."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            path = self.directory / "articles.sqlite3"
-            if self.read_only:
-                db = self._read_only_articles(path)
-            else:
-                db = sqlite3.connect(path, check_same_thread=False, timeout=30)
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
-            with self._lock:
-                self._connections.append(db)
-        return db
-
     # ---------------------------------------------------------------- metadata
     def get_meta(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def _set_meta(self, key: str, value: str) -> None:
-        self._db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                         (key, value))
-
-    @property
-    def generation(self) -> int:
-        """Bumped at every change of the chunks: caches built on them (BM25) key on it."""
-        return int(self.get_meta("generation") or 0)
+        return self.catalog.get_meta(key)
 
     # ---------------------------------------------------------------- articles
     def get_article(self, article_id: str) -> Article | None:
-        row = self._db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
-        if row is None:
-            return None
-        return Article(**{k: row[k] for k in ("id", "title", "text", "source", "url", "date", "lang", "path")})
+        return self.catalog.get_article(article_id)
 
     def article_hash(self, article_id: str) -> str | None:
-        row = self._db.execute("SELECT content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()
-        return row[0] if row else None
+        return self.catalog.article_hash(article_id)
 
     def find_by_hash(self, content_hash: str) -> str | None:
-        row = self._db.execute("SELECT id FROM articles WHERE content_hash = ? LIMIT 1", (content_hash,)).fetchone()
-        return row[0] if row else None
+        return self.catalog.find_by_hash(content_hash)
 
     def existing(self, article_ids: Iterable[str]) -> set[str]:
         """Which of these article ids are stored (committed): chunks written by an ingestion killed before
         its article's row was committed are not."""
-        ids = list(article_ids)
-        found: set[str] = set()
-        for begin in range(0, len(ids), 500):
-            part = ids[begin:begin + 500]
-            rows = self._db.execute(f"SELECT id FROM articles WHERE id IN ({','.join('?' * len(part))})", part)
-            found.update(row[0] for row in rows)
-        return found
+        return self.catalog.existing(list(article_ids))
 
     def list_articles(self) -> list[ArticleInfo]:
-        rows = self._db.execute(
-            "SELECT id, title, source, url, date, lang, path, chunks, content_hash FROM articles "
-            "ORDER BY date DESC, title").fetchall()
-        return [ArticleInfo(**dict(row)) for row in rows]
+        """Every stored article, newest first."""
+        return self.catalog.list_articles()
 
     def iter_articles(self) -> Iterator[Article]:
-        for (article_id,) in self._db.execute("SELECT id FROM articles ORDER BY rowid").fetchall():
+        for article_id in self.catalog.article_ids():
             article = self.get_article(article_id)
             if article is not None:
                 yield article
 
     def languages(self) -> dict[str, int]:
         """Article count per language, most common first."""
-        rows = self._db.execute("SELECT lang, COUNT(*) FROM articles WHERE lang IS NOT NULL GROUP BY lang "
-                                "ORDER BY COUNT(*) DESC").fetchall()
-        return {row[0]: row[1] for row in rows}
+        return self.catalog.languages()
 
     def count_articles(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        return self.catalog.count()
 
     def count_chunks(self) -> int:
         return self._collection.count()
 
+    def story_candidates(self, bands: Sequence[str]) -> dict[str, str]:
+        """The stored articles sharing at least one of these MinHash band keys, with their story ids."""
+        return self.catalog.story_candidates(bands) if bands else {}
+
+    def stories_of(self, article_ids: Sequence[str]) -> dict[str, StoryKey]:
+        """These articles' stories with their band keys, by article id."""
+        return self.catalog.stories_of(list(article_ids)) if article_ids else {}
+
+    def story_members(self, story_ids: Sequence[str]) -> dict[str, list[ArticleInfo]]:
+        """The articles of each of these stories, in the order they were stored."""
+        return self.catalog.story_members(story_ids) if story_ids else {}
+
     # ---------------------------------------------------------------- writes
-    def write(self, items: Sequence[tuple[Article, list[Chunk], np.ndarray]]) -> int:
-        """Replace the chunks of these articles by the given ones, then record the articles."""
+    def write(self, items: Sequence[tuple[Article, list[Chunk], np.ndarray]],
+              stories: dict[str, StoryKey] | None = None) -> int:
+        """Replace the chunks of these articles by the given ones, then record the articles (with their story,
+        by article id in ``stories``: its own when not given) and index their words."""
         if not items:
             return 0
         self._writable()
+        stories = stories or {}
         with self._lock:
             ids = [article.id for article, _, _ in items]
             self._collection.delete(where={"article_id": {"$in": ids}})
-            rows_ids, rows_docs, rows_meta, vectors = [], [], [], []
+            rows_ids, rows_docs, rows_meta, vectors, written = [], [], [], [], []
             for article, chunks, embeddings in items:
+                story = stories.get(article.id) or StoryKey(article.id)
+                stored = []
                 for chunk, vector in zip(chunks, embeddings, strict=True):
+                    meta = _chunk_metadata(article, chunk, story.story)
                     rows_ids.append(chunk.id)
                     rows_docs.append(chunk.text)
-                    rows_meta.append(_chunk_metadata(article, chunk))
+                    rows_meta.append(meta)
                     vectors.append(vector)
+                    stored.append(StoredChunk.from_chroma(chunk.id, chunk.text, meta))
+                written.append(Written(article, stored, story))
             for begin in range(0, len(rows_ids), self.max_batch):
                 end = begin + self.max_batch
                 self._collection.add(ids=rows_ids[begin:end], documents=rows_docs[begin:end],
                                      metadatas=rows_meta[begin:end], embeddings=np.asarray(vectors[begin:end]))
-            now = time.time()
-            with self._db:
-                if self.get_meta("embedder") is None:
-                    self._set_meta("embedder", self.embedder)
-                self._db.executemany(
-                    "INSERT INTO articles(id, title, text, content_hash, source, url, date, lang, path, chunks, ingested_at) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET title=excluded.title, "
-                    "text=excluded.text, content_hash=excluded.content_hash, source=excluded.source, url=excluded.url, "
-                    "date=excluded.date, lang=excluded.lang, path=excluded.path, chunks=excluded.chunks, "
-                    "ingested_at=excluded.ingested_at",
-                    [(a.id, a.title, a.text, a.content_hash, a.source, a.url, a.date, a.lang, a.path, len(c), now)
-                     for a, c, _ in items],
-                )
-                self._set_meta("generation", str(self.generation + 1))
+            self.catalog.commit(written, self.embedder)
             return len(rows_ids)
 
     def delete(self, article_id: str) -> bool:
@@ -401,11 +394,7 @@ class Store:
         self._writable()
         with self._lock:
             self._collection.delete(where={"article_id": article_id})
-            with self._db:
-                found = self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount > 0
-                self._db.execute("DELETE FROM summaries WHERE article_id = ?", (article_id,))
-                self._set_meta("generation", str(self.generation + 1))
-            return found
+            return self.catalog.remove(article_id)
 
     def reset_vectors(self, embedder: str) -> None:
         """Drop every chunk and vector (articles are kept) so the store can be rebuilt with another embedder."""
@@ -415,13 +404,9 @@ class Store:
             self._collection = self._client.get_or_create_collection(
                 COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
             )
-            with self._db:
-                self._set_meta("embedder", embedder)
-                # marked as changed, so any later ingestion re-embeds them even if this rebuild is interrupted
-                self._db.execute("UPDATE articles SET chunks = 0, content_hash = 'rebuild:' || content_hash "
-                                 "WHERE content_hash NOT LIKE 'rebuild:%'")
-                self._db.execute("DELETE FROM summaries")
-                self._set_meta("generation", str(self.generation + 1))
+            if self.server:
+                self.catalog.chunks = self._collection
+            self.catalog.reset(embedder)
             self.embedder = embedder
 
     # ---------------------------------------------------------------- reads
@@ -435,30 +420,62 @@ class Store:
         return [StoredChunk.from_chroma(i, d, m, 1.0 - dist) for i, d, m, dist in
                 zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])]
 
+    def keyword_search(self, query: str, k: int, filters=None) -> list[StoredChunk]:
+        """The ``k`` chunks that best match ``query``'s words (BM25), best first; ``filters``: a
+        :class:`~qa.retrieval.Filters`."""
+        found = self.catalog.keywords(self.iter_all_chunks).search(query, k, filters)
+        if not found:
+            return []
+        chunks = {c.id: c for c in self.get_chunks([chunk_id for chunk_id, _ in found])}
+        return [chunks[i].model_copy(update={"score": score}) for i, score in found if i in chunks]
+
+    def keyword_status(self) -> tuple[int | None, int]:
+        """(chunks in the keyword index, None when it is not built yet; chunks in the store), without building or
+        syncing anything."""
+        return self.catalog.keyword_count(), self.count_chunks()
+
+    def rebuild_keywords(self) -> int:
+        """Index every chunk's words again (a repair); returns the number of chunks indexed."""
+        self._writable()
+        with self._lock:
+            return self.catalog.rebuild_keywords(self.iter_all_chunks)
+
     def get_chunks(self, ids: Sequence[str] | None = None, where: dict | None = None) -> list[StoredChunk]:
         result = self._collection.get(ids=list(ids) if ids is not None else None, where=where or None,
                                       include=["documents", "metadatas"])
         return [StoredChunk.from_chroma(i, d, m) for i, d, m in
                 zip(result["ids"], result["documents"], result["metadatas"])]
 
+    def chunk_vectors(self, article_ids: Sequence[str]) -> dict[str, list[tuple[StoredChunk, np.ndarray]]]:
+        """These articles' chunks with their vectors, by article id (an export)."""
+        out: dict[str, list[tuple[StoredChunk, np.ndarray]]] = {}
+        result = self._collection.get(where={"article_id": {"$in": list(article_ids)}},
+                                      include=["documents", "metadatas", "embeddings"])
+        for i, d, m, v in zip(result["ids"], result["documents"], result["metadatas"], result["embeddings"]):
+            chunk = StoredChunk.from_chroma(i, d, m)
+            out.setdefault(chunk.article_id, []).append((chunk, np.asarray(v, dtype=np.float32)))
+        return out
+
     def iter_all_chunks(self, page: int = 5000) -> Iterator[StoredChunk]:
-        total = self.count_chunks()
-        for offset in range(0, total, page):
-            result = self._collection.get(limit=page, offset=offset, include=["documents", "metadatas"])
-            for i, d, m in zip(result["ids"], result["documents"], result["metadatas"]):
+        for ids, result in self._pages(page, ["documents", "metadatas"]):
+            for i, d, m in zip(ids, result["documents"], result["metadatas"]):
                 yield StoredChunk.from_chroma(i, d, m)
 
     def chunk_owners(self, page: int = 5000) -> dict[str, str]:
         """Every chunk id with the id of its article (metadata only: no text, no vectors)."""
         owners: dict[str, str] = {}
-        for offset in range(0, self.count_chunks(), page):
-            result = self._collection.get(limit=page, offset=offset, include=["metadatas"])
-            owners.update({i: m.get("article_id", "") for i, m in zip(result["ids"], result["metadatas"])})
+        for ids, result in self._pages(page, ["metadatas"]):
+            owners.update({i: m.get("article_id", "") for i, m in zip(ids, result["metadatas"])})
         return owners
+
+    def _pages(self, page: int, include: list[str]) -> Iterator[tuple[list[str], dict]]:
+        for offset in range(0, self.count_chunks(), page):
+            result = self._collection.get(limit=page, offset=offset, include=include)
+            yield result["ids"], result
 
     def chunk_counts(self) -> dict[str, int]:
         """Every stored article's id with the number of chunks recorded for it."""
-        return {row[0]: row[1] for row in self._db.execute("SELECT id, chunks FROM articles")}
+        return self.catalog.chunk_counts()
 
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
         """Remove chunks by id (the repair of chunks whose article is not stored)."""
@@ -466,51 +483,43 @@ class Store:
         with self._lock:
             for begin in range(0, len(chunk_ids), self.max_batch):
                 self._collection.delete(ids=list(chunk_ids[begin:begin + self.max_batch]))
-            with self._db:
-                self._set_meta("generation", str(self.generation + 1))
+            self.catalog.chunks_removed(chunk_ids)
 
     def mark_changed(self, article_ids: Sequence[str]) -> None:
         """Mark articles as changed, so that the next ingestion of them (a rebuild, a repair) re-embeds them."""
         self._writable()
-        with self._lock, self._db:
-            self._db.executemany("UPDATE articles SET content_hash = 'rebuild:' || content_hash WHERE id = ? AND "
-                                 "content_hash NOT LIKE 'rebuild:%'", [(i,) for i in article_ids])
+        with self._lock:
+            self.catalog.mark_changed(article_ids)
 
     # ---------------------------------------------------------------- summaries
     def get_summary(self, content_hash: str, style: str, language: str, model: str) -> str | None:
-        row = self._db.execute("SELECT summary FROM summaries WHERE content_hash=? AND style=? AND language=? AND model=?",
-                               (content_hash, style, language, model)).fetchone()
-        return row[0] if row else None
+        return self.catalog.get_summary(content_hash, style, language, model)
 
     def put_summary(self, article_id: str, content_hash: str, style: str, language: str, model: str, summary: str) -> None:
         """Cache a summary (skipped, with a warning, on a read-only store)."""
         if self.read_only:
             log.warning("read-only store: the summary of %s is not cached", article_id)
             return
-        with self._lock, self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO summaries(content_hash, style, language, model, article_id, summary, created_at) "
-                "VALUES (?,?,?,?,?,?,?)", (content_hash, style, language, model, article_id, summary, time.time()))
+        with self._lock:
+            self.catalog.put_summary(article_id, content_hash, style, language, model, summary)
 
     def close(self) -> None:
         with self._lock:
-            for db in self._connections:
-                db.close()
-            self._connections.clear()
-            self._local = threading.local()
+            self.catalog.close()
 
     def stats(self) -> dict:
-        return {"store": str(self.directory), "embedder": self.get_meta("embedder") or self.embedder,
+        return {"store": self.server or str(self.directory), "embedder": self.get_meta("embedder") or self.embedder,
                 "articles": self.count_articles(), "chunks": self.count_chunks()}
 
     def __repr__(self) -> str:
         return f"Store({json.dumps(self.stats())})"
 
 
-def _chunk_metadata(article: Article, chunk: Chunk) -> dict:
+def _chunk_metadata(article: Article, chunk: Chunk, story: str) -> dict:
     meta = {
         "article_id": article.id, "title": article.title, "source": article.source, "url": article.url,
         "date": article.date, "date_int": article.date_int, "lang": article.lang,
         "chunk_index": chunk.index, "start": chunk.start, "end": chunk.end, "content_hash": article.content_hash,
+        "story": story,
     }
     return {k: v for k, v in meta.items() if v is not None}

@@ -58,6 +58,59 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
     return path
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real Chroma server (``chroma run``, from the virtual environment) on 127.0.0.1, for the session: its
+    address. Each test takes its own database on it (see :func:`server_url`)."""
+    import time
+    import urllib.request
+
+    port = free_port()
+    folder = tmp_path_factory.mktemp("chroma-server")
+    chroma = Path(sys.executable).with_name("chroma")
+    log = (folder / "server.log").open("w")
+    process = subprocess.Popen([str(chroma), "run", "--host", "127.0.0.1", "--port", str(port), "--path",
+                                str(folder / "data")], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2).read()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"chroma run did not start: {(folder / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()
+
+
+def server_url(server: str) -> str:
+    """A new, empty store on the Chroma server: its own database."""
+    import uuid
+
+    return f"{server}/test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(params=["embedded", "server"])
+def store_settings(request, tmp_path):
+    """Settings of a new store, once embedded (a folder) and once on a real Chroma server."""
+    from qa.settings import get_settings
+
+    url = server_url(request.getfixturevalue("chroma_server")) if request.param == "server" else None
+    return get_settings().model_copy(update={"store_dir": tmp_path / "store", "chroma_url": url})
+
+
 @pytest.fixture
 def settings(tmp_path):
     from qa.settings import get_settings

@@ -167,15 +167,12 @@ def test_reciprocal_rank_fusion_and_near_duplicates():
     assert [x.id for x in collapse_near_duplicates([a, twin, b])] == [a.id, b.id]
 
 
-def test_filters_to_chroma_where_and_accepts():
+def test_filters_to_chroma_where():
     assert Filters().to_where() is None
     where = Filters(languages=["fr"], date_from="2020-01-01", date_to="2020-12-31").to_where()
     assert where == {"$and": [{"lang": {"$in": ["fr"]}}, {"date_int": {"$gte": 20200101}},
                               {"date_int": {"$lte": 20201231}}]}
-    f = Filters(sources=["AFP"], date_from="2020-01-01")
-    assert f.accepts(_chunk(0, "x", source="AFP", date="2020-05-01"))
-    assert not f.accepts(_chunk(0, "x", source="AFP", date="2019-05-01"))
-    assert not f.accepts(_chunk(0, "x", source="Reuters", date="2020-05-01"))
+    # the keyword index applies the same filters itself: tests/test_archive.py
 
 
 def test_evidence_passages_rank_sentences_and_quote_the_article():

@@ -30,19 +30,26 @@ Traffic is expected to return to normal within a week.
 """
 
 
-@pytest.fixture(scope="module")
-def store_dir(tmp_path_factory):
+@pytest.fixture(scope="module", params=["embedded", "server"])
+def store_dir(request, tmp_path_factory):
+    """The store the tests read: embedded, and on a real Chroma server (then given as the dict of settings
+    that names it)."""
+    from tests.conftest import server_url
+
     folder = tmp_path_factory.mktemp("wiring")
     (folder / "villebourg.txt").write_text(VILLEBOURG, encoding="utf-8")
     (folder / "harbour.txt").write_text(HARBOUR, encoding="utf-8")
-    assistant = Assistant(store_dir=folder / "store")
+    where = {"store_dir": folder / "store"}
+    if request.param == "server":
+        where["chroma_url"] = server_url(request.getfixturevalue("chroma_server"))
+    assistant = Assistant(**where)
     report = assistant.ingest([folder / "villebourg.txt", folder / "harbour.txt"])
     assert report.added == 2
-    return folder / "store"
+    return where
 
 
 def scripted(store_dir, *answers: str, verdict: str | list[str] = "yes", **settings) -> tuple[Assistant, Scripted]:
-    assistant = Assistant(store_dir=store_dir, **settings)
+    assistant = Assistant(**store_dir, **settings)
     model = Scripted(script=answering(list(answers), verdict))
     assistant.__dict__["llm"] = model
     return assistant, model
