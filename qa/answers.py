@@ -26,7 +26,7 @@ from qa.grounding import NOT_FOUND, is_refusal, off_target, unsupported_facts
 from qa.language import fold
 from qa.numbers import localize_numbers
 from qa.prompts import language_name, refusal
-from qa.retrieval import Passage
+from qa.retrieval import Passage, Version
 
 # below this probability of "yes" from the verification question, the answer is refused (tuned on
 # data/eval/questions.jsonl: see docs/benchmarks.md)
@@ -47,6 +47,8 @@ class Source(BaseModel):
     start: int
     end: int
     chunk_id: str
+    also: list[Version] = Field(default_factory=list, description="other versions of the story (wire copies): "
+                                "also published by")
 
 
 class Answer(BaseModel):
@@ -233,7 +235,8 @@ def finalize(question: str, checked: Checked, passages: list[Passage], language:
         start, end = spans[0].start, spans[-1].end
         sources.append(Source(n=n, article_id=p.chunk.article_id, title=p.chunk.title, source=p.chunk.source,
                               date=p.chunk.date, url=p.chunk.url, lang=p.chunk.lang,
-                              quote=p.text[start - p.start:end - p.start], start=start, end=end, chunk_id=p.chunk.id))
+                              quote=p.text[start - p.start:end - p.start], start=start, end=end, chunk_id=p.chunk.id,
+                              also=p.also))
     text = checked.text.rstrip()
     marks = "".join(f"[{n}]" for n in cited)
     text = f"{text[:-1]} {marks}{text[-1]}" if text[-1] in ".!?" else f"{text} {marks}"

@@ -43,23 +43,6 @@ class Filters(BaseModel):
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
-    def accepts(self, chunk: StoredChunk, date_int: int | None = None) -> bool:
-        if self.article_ids and chunk.article_id not in self.article_ids:
-            return False
-        if self.sources and chunk.source not in self.sources:
-            return False
-        if self.languages and chunk.lang not in self.languages:
-            return False
-        if self.date_from or self.date_to:
-            if not chunk.date:
-                return False
-            value = _date_int(chunk.date)
-            if self.date_from and value < _date_int(self.date_from):
-                return False
-            if self.date_to and value > _date_int(self.date_to):
-                return False
-        return True
-
 
 def _date_int(iso: str) -> int:
     digits = iso.replace("-", "")[:8]
@@ -101,29 +84,43 @@ def collapse_near_duplicates(chunks: list[StoredChunk], threshold: float = 0.8) 
     return [chunk for chunk, _ in kept]
 
 
+def one_version_per_story(chunks: list[StoredChunk]) -> list[StoredChunk]:
+    """Keep the chunks of each story's best-ranked version only: wire copies of one story say the same thing
+    (its other versions are listed with the passage, see :func:`with_versions`)."""
+    shown: dict[str, str] = {}
+    return [c for c in chunks if shown.setdefault(c.story or c.article_id, c.article_id) == c.article_id]
+
+
 def hybrid_search(store: Store, embedder, query: str, k: int, filters: Filters | None = None, *,
                   extra_queries: list[tuple[str, float]] = (), depth: int = 40) -> list[StoredChunk]:
-    """Dense (embeddings) and keyword (BM25) rankings fused by reciprocal rank, near-duplicates collapsed.
+    """Dense (embeddings) and keyword (BM25) rankings fused by reciprocal rank, one version per story,
+    near-duplicates collapsed.
 
     ``extra_queries`` are other phrasings (e.g. a translation of the question) with their weights.
     """
-    from qa.keyword import keyword_index
-
-    index = keyword_index(store)
     where = filters.to_where() if filters else None
     queries = [(query, 1.0), *extra_queries]
     vectors = embed_array(embedder, [q for q, _ in queries])
     rankings: list[tuple[list[StoredChunk], float]] = []
     for (text, weight), vector in zip(queries, vectors):
         rankings.append((store.search(vector, depth, where=where), weight))
-        keyword = [c for c, _ in index.search(text, depth * 4) if filters is None or filters.accepts(c)]
-        rankings.append((keyword[:depth], weight))
+        rankings.append((store.keyword_search(text, depth, filters), weight))
     fused = fuse(rankings)[: k * 4]
     committed = store.existing({c.article_id for c in fused})  # never a chunk of an article not (yet) stored
-    return collapse_near_duplicates([c for c in fused if c.article_id in committed])[:k]
+    return collapse_near_duplicates(one_version_per_story([c for c in fused if c.article_id in committed]))[:k]
 
 
 # ---------------------------------------------------------------- sentence-level ranking
+
+
+class Version(BaseModel):
+    """Another version of a passage's story (a wire copy of its article): shown as "also published by"."""
+
+    article_id: str
+    title: str
+    source: str | None = None
+    date: str | None = None
+    url: str | None = None
 
 
 class Passage(BaseModel):
@@ -138,6 +135,7 @@ class Passage(BaseModel):
     end: int
     sentences: list[tuple[int, int]] = Field(default_factory=list)
     score: float = 0.0
+    also: list[Version] = Field(default_factory=list, description="the other versions of its article's story")
 
     @property
     def article_id(self) -> str:
@@ -161,6 +159,15 @@ class Passage(BaseModel):
 
     def sentence_texts(self) -> list[str]:
         return [self.text[b - self.start:e - self.start] for b, e in self.sentences]
+
+
+def with_versions(store: Store, passages: list[Passage]) -> list[Passage]:
+    """The passages with the other versions of their article's story (``also``), as the store lists them."""
+    stories = {p.chunk.story or p.article_id for p in passages}
+    members = store.story_members(sorted(stories)) if stories else {}
+    return [p.model_copy(update={"also": [
+        Version(article_id=m.id, title=m.title, source=m.source, date=m.date, url=m.url)
+        for m in members.get(p.chunk.story or p.article_id, []) if m.id != p.article_id]}) for p in passages]
 
 
 class _Sentence:

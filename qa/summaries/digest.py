@@ -56,16 +56,29 @@ class _Check:
         return kept[:MAX_POINTS], removed
 
 
+def longest_version_per_story(store: Store, articles: list[Article]) -> list[Article]:
+    """The articles with each story counted once: of several versions of one story (wire copies), the longest
+    (it holds what the others say, and usually more), in the place of the first one selected."""
+    known = store.stories_of([a.id for a in articles])
+    story = {a.id: known[a.id].story if a.id in known else a.id for a in articles}
+    best: dict[str, Article] = {}  # a story keeps the place where it was first met
+    for a in articles:
+        if story[a.id] not in best or len(a.text) > len(best[story[a.id]].text):
+            best[story[a.id]] = a
+    return list(best.values())
+
+
 def digest(store: Store, llm, settings: Settings, article_ids: Iterable[str], language: str | None = None) -> Digest:
     """What the articles say together and where they disagree, as 3-6 points cited [n] to their article.
 
     Each article is first summarised (``short`` style, cached), then the summaries are combined. Every
-    point must cite an article; its facts are checked against the full text of the articles it cites."""
+    point must cite an article; its facts are checked against the full text of the articles it cites.
+    Several versions of one story (wire copies) count as one article."""
     started = time.perf_counter()
     ids = list(dict.fromkeys(article_ids))
     if not ids:
         raise ValueError("No articles selected for the digest.")
-    articles = [find_article(store, i) for i in ids]
+    articles = longest_version_per_story(store, [find_article(store, i) for i in ids])
     langs = [article_language(a) for a in articles]
     language = language_code(language) or max(langs, key=langs.count)
     summaries = [summarize(store, llm, settings, a.id, style="short") for a in articles]
