@@ -1,8 +1,11 @@
 #!/usr/bin/env python
-"""Make news articles searchable: python ingest.py [--store DIR] PATH...
+"""Make news articles searchable: python ingest.py [--store DIR] PATH|URL...
 
 PATH can be files (.txt, .md, .html/.htm, .jsonl, .jsonl.gz) or folders (read recursively).
-Re-running is cheap: unchanged articles are skipped, changed ones replaced, duplicates reported.
+URL (http:// or https://) can be an article page or an RSS/Atom feed (the pages of its items are read);
+--watch MINUTES fetches the URLs again every MINUTES until Ctrl-C.
+Re-running is cheap: unchanged articles are skipped, changed ones replaced, duplicates reported; pages and
+feeds are fetched again only when they changed (ETag / Last-Modified, feed items seen).
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+from datetime import datetime
 
 from qa.cli import add_store_option, open_assistant
 
@@ -17,7 +22,8 @@ from qa.cli import add_store_option, open_assistant
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python ingest.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders of articles")
+    parser.add_argument("paths", nargs="*", metavar="PATH|URL",
+                        help="files or folders of articles, or web addresses of article pages or RSS/Atom feeds")
     add_store_option(parser)
     parser.add_argument("--delete", metavar="ID", action="append", default=[], help="remove a stored article")
     parser.add_argument("--rebuild", action="store_true",
@@ -26,11 +32,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, metavar="N", help="stop after N articles (to try a large collection)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--watch", type=float, metavar="MINUTES",
+                        help="fetch the URLs again every MINUTES (only what changed) until Ctrl-C")
     args = parser.parse_args(argv)
     if not (args.paths or args.delete or args.rebuild):
-        parser.error("give PATHs to ingest, --delete ID or --rebuild")
+        parser.error("give PATHs or URLs to ingest, --delete ID or --rebuild")
+
+    from qa.web import is_url
+
+    urls = [p for p in args.paths if is_url(p)]
+    paths = [p for p in args.paths if not is_url(p)]
+    if args.watch is not None and (not urls or args.watch <= 0):
+        parser.error("--watch MINUTES needs URLs to fetch and a number of minutes above 0")
 
     from qa.ingestion import IngestReport
+    from qa.llm import ModelUnavailableError
     from qa.store import StoreError
 
     status = 0
@@ -44,25 +60,28 @@ def main(argv: list[str] | None = None) -> int:
                 if assistant.delete(article_id):
                     print(f"deleted {article_id}")
                 else:
-                    print(f"error: no article with id {article_id!r} in {assistant.settings.store_dir}",
+                    print(f"error: no article with id {article_id!r} in {assistant.store.location}",
                           file=sys.stderr)
                     status = 1
-            if args.paths:
-                report = assistant.ingest(args.paths, on_progress=progress, limit=args.limit)
-    except StoreError as exc:
+            if paths:
+                report = assistant.ingest(paths, on_progress=progress, limit=args.limit)
+        if urls:
+            with _progress(args.quiet) as progress:
+                fetched = assistant.ingest_urls(urls, on_progress=progress)
+            report = _combined(report, fetched) if paths else fetched
+    except (StoreError, ModelUnavailableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # what was stored is kept (each batch is committed): a re-run goes on from there
+        print(f"\ninterrupted: the articles stored so far are kept in {assistant.store.location}; run the same "
+              "command again to go on (stored articles are skipped)", file=sys.stderr)
+        return 130
 
     if args.paths or args.rebuild:
         if args.json:
             print(json.dumps(report.model_dump(), ensure_ascii=False, indent=1))
         else:
-            for warning in report.warnings:
-                print(f"warning: {warning}", file=sys.stderr)
-            for dup in report.duplicates:
-                print(f"duplicate: {dup}", file=sys.stderr)
-            for failure in report.failures:
-                print(f"failed: {failure}", file=sys.stderr)
+            _print_problems(report)
             print(report.summary())
             stats = assistant.stats()
             print(f"store: {stats['store']} ({stats['articles']} articles, {stats['chunks']} chunks)")
@@ -70,6 +89,54 @@ def main(argv: list[str] | None = None) -> int:
             status = 1
     if args.summarize and report.ok:
         assistant.summarize_all(show_progress=not args.quiet)
+    if args.watch:
+        status = _watch(assistant, urls, args.watch, as_json=args.json, status=status)
+    return status
+
+
+def _print_problems(report) -> None:
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for dup in report.duplicates:
+        print(f"duplicate: {dup}", file=sys.stderr)
+    for failure in report.failures:
+        print(f"failed: {failure}", file=sys.stderr)
+
+
+def _combined(first, second):
+    """One report of two runs (files, then URLs): counts added, lists joined."""
+    data = first.model_dump()
+    for key, value in second.model_dump().items():
+        data[key] = data[key] + value
+    return type(first)(**data)
+
+
+def _watch(assistant, urls: list[str], minutes: float, *, as_json: bool, status: int) -> int:
+    """Fetch ``urls`` again every ``minutes`` (only what changed) until Ctrl-C: one summary line a round (its
+    problems on stderr). The exit status is the last round's."""
+    from qa.llm import ModelUnavailableError
+    from qa.store import StoreError
+
+    print(f"watching {len(urls)} address{'es' if len(urls) > 1 else ''} every {minutes:g} min; Ctrl-C stops",
+          file=sys.stderr, flush=True)
+    try:
+        while True:
+            time.sleep(minutes * 60)
+            try:
+                report = assistant.ingest_urls(urls)
+            # a full disk, a store being repaired, an endpoint down: said, and tried again next round
+            except (StoreError, ModelUnavailableError) as exc:
+                print(f"{datetime.now():%Y-%m-%d %H:%M:%S} error: {exc}", file=sys.stderr, flush=True)
+                status = 2
+                continue
+            if as_json:
+                print(json.dumps(report.model_dump(), ensure_ascii=False), flush=True)
+            else:
+                _print_problems(report)
+                print(f"{datetime.now():%Y-%m-%d %H:%M:%S} {report.summary()}", flush=True)
+            status = 0 if report.ok else 1
+    except KeyboardInterrupt:
+        print("stopped watching", file=sys.stderr)
     return status
 
 

@@ -37,10 +37,14 @@ def cmd_retrieve(args) -> int:
     if args.json:
         print(json.dumps([{"rank": p.n, "article_id": p.article_id, "title": p.title, "text": p.text,
                            "score": p.score, "start": p.start, "end": p.end, "source": p.source, "date": p.date,
-                           "lang": p.lang, "chunk_id": p.chunk.id} for p in passages], ensure_ascii=False, indent=1))
+                           "lang": p.lang, "chunk_id": p.chunk.id, "also": [v.model_dump() for v in p.also]}
+                          for p in passages], ensure_ascii=False, indent=1))
     else:
         for p in passages:
             print(f"[{p.n}] {p.score:.3f}  {p.title}  ({p.article_id})\n    {p.text}\n")
+            if p.also:
+                print("    also published by: " + "; ".join(f"{v.source or 'unknown source'} ({v.article_id})"
+                                                          for v in p.also) + "\n")
     return 0
 
 
@@ -126,6 +130,27 @@ def cmd_summarize(args) -> int:
     return 0
 
 
+def cmd_timeline(args) -> int:
+    """The dated events about a subject across the stored articles, oldest first, each cited to its passage."""
+    assistant = open_assistant(args, create=False)
+    with _bar(args.json, "reading articles") as progress:
+        timeline = assistant.timeline(args.query, language=args.lang,
+                                      on_progress=(lambda done, total: progress(done, total, "")) if progress else None)
+    if args.json:
+        print(json.dumps([e.model_dump() for e in timeline.events], ensure_ascii=False, indent=1))
+        return 0
+    print(f"{timeline.query}: {len(timeline.events)} events from {len(timeline.articles)} articles "
+          f"({timeline.language}, {timeline.seconds:.0f} s)")
+    if not timeline.events:
+        print("The articles read report no dated event about this subject.")
+    for e in timeline.events:
+        also = f"; also told by {len(e.also)} other article{'s' if len(e.also) > 1 else ''}" if e.also else ""
+        dated = "  (the article's date)" if e.dated_by == "article" else ""
+        print(f"\n{e.date:<10}  {e.event}{dated}\n            « {e.quote} »\n            — {e.title} "
+              f"({e.article_id}{', ' + e.article_date if e.article_date else ''}){also}")
+    return 0
+
+
 def cmd_doctor(args) -> int:
     """Check the store; with --repair, rebuild what can be rebuilt from the article texts."""
     from qa.doctor import examine, repair
@@ -149,6 +174,51 @@ def cmd_doctor(args) -> int:
             print(f"The store has problems. Repair what can be repaired with: python -m qa doctor --store "
                   f"{checkup.store} --repair" if not args.repair else "Some problems remain (see above).")
     return 0 if checkup.sound else 1
+
+
+def cmd_export(args) -> int:
+    """Write every article with its chunks' vectors and story to one file (to move or back up a store)."""
+    from qa.transfer import export_store
+
+    assistant = open_assistant(args, create=False)
+    with _bar(args.quiet, "exporting") as progress:
+        n = export_store(assistant.store, args.file, on_progress=progress)
+    print(f"exported {n} articles from {assistant.store.location} to {args.file}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    """Write the articles of an export into this store (embedded or on a Chroma server), vectors as exported."""
+    from qa.transfer import import_store
+
+    assistant = open_assistant(args)
+    with _bar(args.quiet, "importing") as progress:
+        counts = import_store(assistant.store, args.file, on_progress=progress)
+    stats = assistant.stats()
+    print(f"imported {counts['imported']} articles ({counts['unchanged']} already there) into {stats['store']}: "
+          f"{stats['articles']} articles, {stats['chunks']} chunks")
+    return 0
+
+
+class _bar:
+    """A tqdm progress bar fed by a ``(done, total, label)`` callback."""
+
+    def __init__(self, quiet: bool, label: str):
+        self.quiet, self.label, self.bar = quiet, label, None
+
+    def __enter__(self):
+        return None if self.quiet else self
+
+    def __call__(self, done: int, total: int | None, _label: str) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="article", desc=self.label, dynamic_ncols=True, file=sys.stderr)
+        self.bar.update(done - self.bar.n)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
 
 
 def cmd_setup(args) -> int:
@@ -207,6 +277,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("article_id", nargs="+", metavar="ARTICLE_ID")
     p.set_defaults(func=cmd_summarize)
 
+    p = sub.add_parser("timeline", help="the dated events about a subject across the stored articles, oldest first, "
+                       "each cited to its passage")
+    add_store_option(p)
+    p.add_argument("--json", action="store_true", help="print a JSON list of events: date (ISO), event, article_id, "
+                   "quote, title, dated_by, when, also...")
+    p.add_argument("--lang", help="language of the events (ISO code, e.g. en, fr; default: the query's)")
+    p.add_argument("query", metavar="QUERY", help='the subject: "Carlos Ghosn", "incendie de Notre-Dame"...')
+    p.set_defaults(func=cmd_timeline)
+
     p = sub.add_parser("doctor", help="check the store (exit 1 when something is wrong); --repair rebuilds what can "
                        "be rebuilt from the article texts")
     add_store_option(p)
@@ -214,6 +293,20 @@ def build_parser() -> argparse.ArgumentParser:
                    "damaged files are kept beside the store")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("export", help="write every article, with its chunks' vectors and story, to FILE.jsonl.gz "
+                       "(to back up a store, or move it to a Chroma server with import)")
+    add_store_option(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("file", metavar="FILE.jsonl.gz")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import", help="write the articles of an export into this store, without embedding again "
+                       "(run it again after an interruption: what is there is skipped)")
+    add_store_option(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("file", metavar="FILE.jsonl.gz")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("setup", help="assemble the bundled models and offline caches")
     p.set_defaults(func=cmd_setup)

@@ -20,10 +20,10 @@ from qa.answers import (Answer, Checked, answer_schema, check, finalize, format_
 from qa.articles import Article
 from qa.embeddings import embedder_name, get_embedder
 from qa.grounding import is_refusal, unsupported_facts
-from qa.ingestion import IngestReport, ProgressCallback, ingest_files, ingest_paths, rebuild
+from qa.ingestion import IngestReport, ProgressCallback, ingest_files, ingest_paths, ingest_urls, rebuild
 from qa.language import question_language
 from qa.llm import LocalChatModel, get_chat_model, model_errors, model_label, structured, yes_probability
-from qa.retrieval import Filters, Passage, evidence_passages, hybrid_search
+from qa.retrieval import Filters, Passage, evidence_passages, hybrid_search, with_versions
 from qa.settings import Settings, get_settings
 from qa.store import ArticleInfo, NoArticlesError, Store, StoredChunk
 
@@ -85,11 +85,14 @@ class Assistant:
     @cached_property
     def embedder(self):
         s = self.settings
-        return get_embedder(s.embedder, s.threads, s.embed_batch_size)
+        return get_embedder(s.embedder, s.threads, s.embed_batch_size, base_url=s.embeddings_base_url,
+                            api_key=s.embeddings_api_key or s.openai_api_key, timeout=s.request_timeout,
+                            max_retries=s.embeddings_max_retries)
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.settings.store_dir, embedder_name(self.embedder), create=self._create)
+        return Store(self.settings.store_dir, embedder_name(self.embedder), create=self._create,
+                     server=self.settings.chroma_url)
 
     @cached_property
     def llm(self):
@@ -124,11 +127,16 @@ class Assistant:
         return ingest_files([(Path(path), name) for path, name in files], self.store, self.embedder, self.settings,
                             on_progress=on_progress)
 
+    def ingest_urls(self, urls: Iterable[str], on_progress: ProgressCallback | None = None) -> IngestReport:
+        """Ingest web pages and RSS/Atom feeds (a feed: the pages of its items). A re-run fetches only what
+        changed (ETag / Last-Modified, items seen); robots.txt, a per-site delay and the size limit are kept."""
+        return ingest_urls(list(urls), self.store, self.embedder, self.settings, on_progress=on_progress)
+
     def rebuild(self, on_progress: ProgressCallback | None = None) -> IngestReport:
         """Re-embed every stored article with the configured embedder (after changing ``QA_EMBEDDER``)."""
         if "store" not in self.__dict__:  # a store built by another embedder may be opened to be rebuilt
             self.__dict__["store"] = Store(self.settings.store_dir, embedder_name(self.embedder),
-                                           create=self._create, check_embedder=False)
+                                           create=self._create, check_embedder=False, server=self.settings.chroma_url)
         return rebuild(self.store, self.embedder, self.settings, embedder_name(self.embedder),
                        on_progress=on_progress)
 
@@ -154,6 +162,12 @@ class Assistant:
         """The stored article (its full text and metadata), or None."""
         return self.store.get_article(article_id)
 
+    def versions(self, article_id: str) -> list[ArticleInfo]:
+        """Every version of the article's story (wire copies of one another, itself included) in the order they
+        were stored; empty when the article is not stored."""
+        story = self.store.stories_of([article_id]).get(article_id)
+        return self.store.story_members([story.story]).get(story.story, []) if story else []
+
     # ------------------------------------------------------------ retrieval
     def search(self, question: str, k: int | None = None, filters: Filters | None = None, *,
                translations: list[str] = ()) -> list[StoredChunk]:
@@ -169,8 +183,9 @@ class Assistant:
         if translations is None:
             translations = self.translate(question, language)
         chunks = self.search(question, filters=filters, translations=translations)
-        return evidence_passages(question, chunks, self.embedder, k=k or self.settings.context_passages,
-                                 translations=translations)
+        passages = evidence_passages(question, chunks, self.embedder, k=k or self.settings.context_passages,
+                                     translations=translations)
+        return with_versions(self.store, passages)  # a story's other versions: "also published by"
 
     def translate(self, question: str, language: str | None = None) -> list[str]:
         """The question in the collection's main other language, when it has one (and translation is on)."""
@@ -204,6 +219,12 @@ class Assistant:
         return out
 
     # ------------------------------------------------------------ answers
+    def _require_articles(self) -> None:
+        """A :class:`NoArticlesError` that says how to add some, when the store holds no article."""
+        if self.store.count_articles() == 0:
+            raise NoArticlesError(f"No articles in {self.store.location} yet: add some first "
+                                  "(python ingest.py PATH..., or the app's 'Add articles' tab).")
+
     def _prepare(self, inputs: dict | str | Asked) -> Asked:
         """Question (+ history, filters) → standalone question, language, translations, passages."""
         if isinstance(inputs, str):
@@ -214,9 +235,7 @@ class Assistant:
         asked.question = asked.question.strip()
         if not asked.question:
             raise ValueError("Empty question.")
-        if self.store.count_articles() == 0:
-            raise NoArticlesError(f"No articles in {self.store.directory} yet: add some first "
-                                  "(python ingest.py PATH..., or the app's 'Add articles' tab).")
+        self._require_articles()
         asked.language = question_language(asked.question, self.preferred_languages())
         asked.standalone = self.condense(asked.question, asked.history) if asked.history else asked.question
         asked.translations = self.translate(asked.standalone, asked.language)
@@ -365,3 +384,26 @@ class Assistant:
         from qa.summaries import summarize_all
 
         return summarize_all(self.store, self.llm, self.settings, style=style, show_progress=show_progress)
+
+    # ------------------------------------------------------------ story timeline (qa/timeline.py)
+    @_model_call
+    def timeline(self, query: str, language: str | None = None, filters: Filters | None = None,
+                 on_progress: Callable[[int, int], None] | None = None):
+        """The :class:`qa.timeline.Timeline` of a subject ("Carlos Ghosn", "l'incendie de Notre-Dame"): the
+        dated events the stored articles report about it, oldest first, each one short sentence in
+        ``language`` (ISO code or name; default: the query's, or for a bare name the collection's main one)
+        cited to its sentence, its date and numbers checked against its passage. One short model call per
+        article read (``QA_TIMELINE_ARTICLES``); ``on_progress(done, total)`` is called before each and at the end."""
+        from qa.summaries import language_code
+        from qa.timeline import make_timeline, subject_language
+
+        query = (query or "").strip()
+        if not query:
+            raise ValueError("Empty subject: say what the timeline is about (a person, a place, an event).")
+        self._require_articles()
+        language = language_code(language) or subject_language(query, self.preferred_languages())
+        translations = self.translate(query, language)
+        chunks = self.search(query, k=max(self.settings.candidates, 4 * self.settings.timeline_articles),
+                             filters=filters, translations=translations)
+        return make_timeline(query, language, chunks, self.store, self.embedder, self.llm, self.settings,
+                             translations=translations, on_progress=on_progress)

@@ -14,7 +14,8 @@ from qa.chunking import Chunk, chunk_article
 from qa.embeddings import embed_array
 from qa.readers import Limits, Record, count_records, iter_records, read_file
 from qa.settings import Settings
-from qa.store import Store
+from qa.store import Store, StoryKey
+from qa.stories import StoryMatcher
 
 ProgressCallback = Callable[[int, int | None, str], None]
 
@@ -40,6 +41,7 @@ class IngestReport(BaseModel):
     failures: list[Failure] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     added_ids: list[str] = Field(default_factory=list)
+    joined_stories: int = 0  # articles stored as a version of another article's story (a wire copy)
     chunks_written: int = 0
     embed_seconds: float = 0.0
     seconds: float = 0.0
@@ -51,7 +53,7 @@ class IngestReport(BaseModel):
     def summary(self) -> str:
         return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
                 f"{len(self.duplicates)} duplicates, {len(self.failures)} failed, "
-                f"{self.chunks_written} chunks written in {self.seconds:.1f} s")
+                f"{self.joined_stories} joined a story, {self.chunks_written} chunks written in {self.seconds:.1f} s")
 
 
 def embedding_text(title: str, chunk_text: str) -> str:
@@ -71,6 +73,12 @@ class Ingestor:
         self._pending: dict[str, tuple[Article, list[Chunk], bool]] = {}  # id -> (article, chunks, is_update)
         self._pending_hashes: dict[str, str] = {}
         self._pending_chunks = 0
+        self._pending_stories: dict[str, StoryKey] = {}
+        self._stories = StoryMatcher(store.story_candidates, self._stored_text)
+
+    def _stored_text(self, article_id: str) -> str | None:
+        article = self.store.get_article(article_id)
+        return article.text if article is not None else None
 
     def feed(self, records: Iterable[Record], total: int | None = None) -> IngestReport:
         started = time.perf_counter()
@@ -109,6 +117,8 @@ class Ingestor:
         self._pending[article.id] = (article, chunks, stored_hash is not None)
         self._pending_hashes[content_hash] = article.id
         self._pending_chunks += len(chunks)
+        story, fingerprint = self._stories.match(article.id, article.text)  # stored and pending versions
+        self._pending_stories[article.id] = StoryKey(story, fingerprint.bands)
 
     def _flush(self) -> None:
         if not self._pending:
@@ -122,7 +132,8 @@ class Ingestor:
         for article, chunks, _ in items:
             batch.append((article, chunks, vectors[offset:offset + len(chunks)]))
             offset += len(chunks)
-        self.report.chunks_written += self.store.write(batch)
+        self.report.chunks_written += self.store.write(batch, stories=self._pending_stories)
+        self.report.joined_stories += sum(1 for i, key in self._pending_stories.items() if key.story != i)
         for article, _, is_update in items:
             if is_update:
                 self.report.updated += 1
@@ -132,6 +143,8 @@ class Ingestor:
         self._pending.clear()
         self._pending_hashes.clear()
         self._pending_chunks = 0
+        self._pending_stories.clear()
+        self._stories.clear()
 
 
 def ingest_paths(paths: Iterable[str | Path], store: Store, embedder: Embeddings, settings: Settings,
@@ -171,3 +184,21 @@ def rebuild(store: Store, embedder: Embeddings, settings: Settings, embedder_id:
     store.reset_vectors(embedder_id)
     return Ingestor(store, embedder, settings, on_progress=on_progress).feed(
         store.iter_articles(), total=store.count_articles())
+
+
+def ingest_urls(urls: Iterable[str], store: Store, embedder: Embeddings, settings: Settings,
+                on_progress: ProgressCallback | None = None) -> IngestReport:
+    """Ingest web pages and RSS/Atom feeds (a feed: the pages of its items), fetching only what changed since
+    the last run (see :mod:`qa.web`). Pages not fetched again count as unchanged."""
+    from qa.store import ReadOnlyStoreError
+    from qa.web import WebReader
+
+    if store.read_only:
+        raise ReadOnlyStoreError(f"The store at {store.directory} is read-only: articles cannot be added to it.")
+    with WebReader(settings, store.directory, known=lambda article_id: store.article_hash(article_id) is not None
+                   ) as web:
+        report = Ingestor(store, embedder, settings, on_progress=on_progress).feed(web.records(urls))
+        web.commit()  # only now that what was read is stored
+    report.unchanged += web.unchanged
+    report.warnings.extend(web.warnings)
+    return report

@@ -40,18 +40,27 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QA_", env_file=".env", extra="ignore")
 
     # storage
-    store_dir: Path = Field(PROJECT_ROOT / "vectorstore", description="Persistent Chroma store")
+    store_dir: Path = Field(PROJECT_ROOT / "vectorstore", description="Persistent Chroma store (with a Chroma "
+                            "server: the folder of this host's copy of the keyword index)")
+    chroma_url: str | None = Field(None, description="A Chroma server (http://HOST:PORT, started with `chroma run`) "
+                                   "holding the store, shared by every app host; unset: the embedded store in store_dir")
     cache_dir: Path = Field(default_factory=_default_cache_dir, description="Models and caches")
 
     # ingestion
     embedder: str = Field(
         "use-multilingual",
         description="'use-multilingual' (bundled, default), 'all-minilm-l6-v2' (bundled, English) "
-        "or any sentence-transformers model name or local path",
+        "or any sentence-transformers model name or local path; 'openai:MODEL': a hosted model "
+        "(QA_EMBEDDINGS_BASE_URL)",
     )
     threads: int = Field(default_factory=lambda: min(8, os.cpu_count() or 2), ge=1,
                          description="CPU threads for embedding and the local LLM (default: the CPUs, at most 8)")
-    embed_batch_size: int = Field(64, ge=1)
+    embed_batch_size: int = Field(64, ge=1, description="Texts embedded at once (for openai:MODEL, a request)")
+    embeddings_base_url: str | None = Field(
+        None, description="QA_EMBEDDER=openai:MODEL: the OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 "
+        "(unset: api.openai.com)")
+    embeddings_api_key: str | None = Field(None, description="Its key (unset: QA_OPENAI_API_KEY)")
+    embeddings_max_retries: int = Field(2, ge=0, description="Retries of a failed embedding request (with back-off)")
     encoding: str = Field("cl100k_base", description="tiktoken encoding used to count tokens")
     chunk_tokens: int = Field(220, ge=32, description="Target chunk size in tokens")
     chunk_overlap: int = Field(60, ge=0, description="Overlap between chunks in tokens")
@@ -61,10 +70,22 @@ class Settings(BaseSettings):
     max_line_kb: int = Field(1024, gt=0, description="A collection's record (one line) longer than this is "
                              "refused, as is a text file with such a line")
 
+    # fetching web pages and feeds (ingest.py URL..., the app's "Add articles" tab)
+    fetch_timeout: float = Field(20.0, gt=0, description="Seconds a web page or feed may take, from asking to "
+                                 "the end of its download")
+    fetch_host_delay: float = Field(1.0, ge=0, description="Seconds between two requests to the same site (its "
+                                    "robots.txt's Crawl-delay, when longer, wins)")
+    fetch_user_agent: str = Field("newsdesk-qa/0.1 (local news reader; respects robots.txt)", min_length=1,
+                                  description="User-Agent of every request; its first word is the name "
+                                  "robots.txt rules are matched against")
+    fetch_max_redirects: int = Field(5, ge=0, description="Redirects followed for one address")
+
     # retrieval
     candidates: int = Field(24, ge=1, description="Candidate chunks whose sentences are ranked for each question")
     context_passages: int = Field(5, ge=1, description="Passages the model reads for an answer")
     answer_tokens: int = Field(120, ge=16, description="Most tokens the model may write for an answer")
+    timeline_articles: int = Field(8, ge=1, description="Articles a story timeline reads (one short model call "
+                                   "each)")
     translate_queries: bool = Field(
         True, description="Also search with the question translated into the store's other languages")
 

@@ -155,7 +155,10 @@ def test_each_failure_is_reported_and_others_still_ingested(tmp_path):
     assert {a["title"] for a in listing} == {"Bonne nouvelle", "Article valide"}
 
 
-def test_idempotent_unchanged_replaced_duplicate_and_delete(assistant, tmp_path):
+def test_idempotent_unchanged_replaced_duplicate_and_delete(store_settings, tmp_path):
+    from qa import Assistant
+
+    assistant = Assistant(store_settings)  # embedded, and on a Chroma server
     records = fixture_records("orangesum-120.jsonl.gz", limit=5)
     path = write_jsonl(tmp_path / "c.jsonl", records)
     first = _ingest(assistant, path)
@@ -182,6 +185,10 @@ def test_idempotent_unchanged_replaced_duplicate_and_delete(assistant, tmp_path)
     assert records[2]["id"] not in {a.id for a in assistant.articles()}
     assert assistant.store.get_chunks(where={"article_id": records[2]["id"]}) == []
     assert assistant.store.count_chunks() == sum(a.chunks for a in assistant.articles())
+    # the keyword index followed every change: the rewritten text, the delete
+    assert [c.article_id for c in assistant.store.keyword_search("entièrement réécrit rédaction", 1)] == [records[0]["id"]]
+    assert records[2]["id"] not in {c.article_id for c in assistant.store.keyword_search(records[2]["title"], 50)}
+    assert assistant.store.keyword_status() == (assistant.store.count_chunks(), assistant.store.count_chunks())
 
 
 def test_delete_from_the_command_line(tmp_path):
@@ -246,7 +253,9 @@ def test_retrieve_json(news_store):
 
 
 @pytest.mark.slow  # 120 articles ingested, killed and resumed
-def test_kill_9_then_resume_loses_nothing_and_duplicates_nothing(tmp_path):
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGINT"])
+def test_kill_9_then_resume_loses_nothing_and_duplicates_nothing(tmp_path, how):
+    """kill -9 in the middle of a batch, or Ctrl-C (SIGINT: a one-line message, exit status 130), then a re-run."""
     import signal
     import sqlite3
     import subprocess
@@ -262,7 +271,7 @@ def test_kill_9_then_resume_loses_nothing_and_duplicates_nothing(tmp_path):
 
     env = {**os.environ, "QA_STORE_DIR": str(store)}
     proc = subprocess.Popen([sys.executable, "ingest.py", "--quiet", str(path)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     db = store / "articles.sqlite3"
     deadline = time.time() + 300
     stored = 0
@@ -278,9 +287,12 @@ def test_kill_9_then_resume_loses_nothing_and_duplicates_nothing(tmp_path):
                 time.sleep(1.5)  # kill in the middle of a later batch
                 break
     assert proc.poll() is None, "ingestion finished before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    proc.send_signal(getattr(signal, how))
+    stderr = proc.communicate()[1]
     assert 0 < stored < 120
+    if how == "SIGINT":
+        assert proc.returncode == 130 and "Traceback" not in stderr
+        assert "interrupted: the articles stored so far are kept" in stderr
 
     listing = run_cli("-m", "qa", "articles", "--json", store=store)  # the store opens
     assert listing.returncode == 0, listing.stderr
@@ -299,3 +311,4 @@ def test_kill_9_then_resume_loses_nothing_and_duplicates_nothing(tmp_path):
     chunks = list(s.iter_all_chunks())
     assert len(chunks) == len({c.id for c in chunks}) == sum(a["chunks"] for a in articles)
     assert {c.article_id for c in chunks} == {a["id"] for a in articles}
+    assert s.keyword_status() == (len(chunks), len(chunks))  # the keyword index committed with the articles

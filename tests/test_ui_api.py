@@ -246,11 +246,12 @@ def test_login_is_required_when_configured(scripted):
 
 def test_named_endpoints_are_documented(fast_client):
     named = fast_client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(named) == {"/ask", "/retrieve", "/summarize", "/articles"}, "UI events must stay private"
+    assert set(named) == {"/ask", "/retrieve", "/summarize", "/articles", "/timeline"}, "UI events must stay private"
     assert [p["parameter_name"] for p in named["/ask"]["parameters"]] == ["question", "history", "filters"]
     assert [p["parameter_name"] for p in named["/retrieve"]["parameters"]] == ["question", "k", "filters"]
     assert [p["parameter_name"] for p in named["/summarize"]["parameters"]] == ["article_id", "style", "language"]
     assert [p["parameter_name"] for p in named["/articles"]["parameters"]] == ["query"]
+    assert [p["parameter_name"] for p in named["/timeline"]["parameters"]] == ["query", "language"]
 
 
 def test_ask_returns_the_answer_with_its_sources_scripted(fast_client, scripted):

@@ -100,19 +100,20 @@ def test_the_page_keeps_its_ids_tabs_endpoints_and_limits(scripted, store_dir):
             "nd-tab-add", "nd-files", "nd-add-files", "nd-ingest-results", "nd-p-title", "nd-p-text",
             "nd-add-text"} <= ids
     tabs = [b.label for b in app.demo.blocks.values() if isinstance(b, gr.Tab)]
-    assert tabs == ["Ask", "Library", "Add articles"]
+    assert tabs == ["Ask", "Library", "Timeline", "Add articles"]
     fns = list(app.demo.fns.values())
     assert sorted(f.api_name for f in fns if f.api_visibility == "public") == ["articles", "ask", "retrieve",
-                                                                                "summarize"]
+                                                                                "summarize", "timeline"]
     limits = {f.fn.__name__: (f.concurrency_id, f.concurrency_limit) for f in fns
               if f.fn.__name__ in ("chat", "write_summary", "api_ask", "api_summarize", "api_retrieve", "delete",
-                                   "add_files", "add_text")}
+                                   "add_files", "add_text", "build_timeline", "api_timeline")}
     # the model's events: Gradio runs every place of the model's line (1 answering + 8 waiting) and a few
     # refusals; the gate, not Gradio's queue, lets the model answer one at a time
     gate = app.ui.gate
     assert (gate.slots, gate.max_waiting) == (1, 8)
     llm = ("llm", 1 + 8 + REFUSING)
     assert limits == {"chat": llm, "write_summary": llm, "api_ask": llm, "api_summarize": llm,
+                      "build_timeline": llm, "api_timeline": llm,
                       "api_retrieve": ("retrieve", 2), "delete": ("ingest", 1), "add_files": ("ingest", 1),
                       "add_text": ("ingest", 1)}
     assert next(f for f in fns if f.api_name == "articles").concurrency_limit is None

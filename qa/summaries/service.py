@@ -30,8 +30,8 @@ def find_article(store: Store, article_id: str) -> Article:
     """The stored article ``article_id``; an :class:`ArticleNotFoundError` that says how to list the ids."""
     article = store.get_article(article_id)
     if article is None:
-        raise ArticleNotFoundError(f"No article with id '{article_id}' in {store.directory}. "
-                                   f"List the stored ids with: python -m qa articles --store {store.directory}")
+        raise ArticleNotFoundError(f"No article with id '{article_id}' in {store.location}. "
+                                   f"List the stored ids with: python -m qa articles {store.option}")
     return article
 
 

@@ -4,10 +4,12 @@ that :mod:`qa.ui.render` turns into HTML."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -19,6 +21,7 @@ from qa.retrieval import Filters
 from qa.settings import Settings
 from qa.store import StoreError
 from qa.ui.render import friendly_error, language_label
+from qa.web import is_url
 
 UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".gz"]
 FILTER_KEYS = ("languages", "sources", "article_ids", "date_from", "date_to")
@@ -60,7 +63,8 @@ def passage_dict(passage) -> dict:
     chunk = passage.chunk
     return {"n": passage.n, "article_id": chunk.article_id, "title": chunk.title, "source": chunk.source,
             "date": chunk.date, "lang": chunk.lang, "url": chunk.url, "text": passage.text,
-            "score": round(float(passage.score), 4), "start": passage.start, "end": passage.end}
+            "score": round(float(passage.score), 4), "start": passage.start, "end": passage.end,
+            "also": [v.model_dump() for v in passage.also]}  # the story's other versions: also published by
 
 
 def failed_row(name: str, summary: str, details: list[str] | None = None) -> dict:
@@ -89,6 +93,15 @@ class Waiting:
     before it (those being answered included). ``ahead == 0`` once it has waited and its turn has come."""
 
     ahead: int
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Yielded by :meth:`NewsdeskUI.stream_timeline` while a timeline is made: ``done`` articles read of
+    ``total`` (None while the articles are being found)."""
+
+    done: int = 0
+    total: int | None = None
 
 
 class ModelGate:
@@ -317,13 +330,28 @@ class NewsdeskUI:
         return [a.model_dump(exclude={"content_hash", "path"}) for a in self.search(query)]
 
     @staticmethod
-    def row(article) -> list:
-        return [article.title, article.source or "", article.date or "", article.lang or "", article.chunks]
+    def row(article, versions: int = 1) -> list:
+        return [article.title, article.source or "", article.date or "", article.lang or "", article.chunks,
+                f"{versions} versions" if versions > 1 else ""]
 
     def table(self, query: str = "") -> tuple[list[list], list[str]]:
-        """Rows of the library table and the ids of their articles, in the same order."""
-        found = self.search(query)
-        return [self.row(a) for a in found], [a.id for a in found]
+        """Rows of the library table and the ids of their articles, in the same order: one row per story (its
+        first version when the search finds it, else the first found; the reader opens the others), with its
+        number of versions."""
+        versions = Counter(a.story for a in self.assistant.articles())
+        shown = {}
+        for a in self.search(query):
+            if a.story not in shown or a.id == a.story:
+                shown[a.story] = a
+        return [self.row(a, versions[a.story]) for a in shown.values()], [a.id for a in shown.values()]
+
+    def versions(self, article_id: str | None) -> list[tuple[str, str]]:
+        """The versions of the article's story (wire copies of one another, itself included) as (label, id),
+        in the order they were stored; empty for an article that is a story of its own."""
+        found = self.assistant.versions(article_id) if article_id else []
+        if len(found) < 2:
+            return []
+        return [(" · ".join(x for x in (v.source, v.date, v.title) if x), v.id) for v in found]
 
     def id_of_row(self, row: list | None, ids: list[str], index: int | None = None) -> str | None:
         """The id of a clicked table row: matched on its values (the table may have been sorted in the page)."""
@@ -393,6 +421,40 @@ class NewsdeskUI:
             return None
         return summary.model_dump() if summary is not None else None
 
+    # ------------------------------------------------------------ story timeline
+    def timeline(self, query: str, language: str | None = None) -> dict:
+        """The timeline of a subject as a dict (the ``/timeline`` endpoint), after waiting for the model (a
+        :class:`BusyError` at once when too many requests wait already)."""
+        with self.gate.turn():
+            return self.assistant.timeline(query, language=language or None).model_dump()
+
+    def stream_timeline(self, query: str, language: str | None = None,
+                        poll: float = 0.5) -> Iterator[Waiting | Reading | dict]:
+        """Yield the request's place in the model's line while it waits (:class:`Waiting`), then how far the
+        timeline is (:class:`Reading`, checked every ``poll`` seconds), then the timeline as a dict last."""
+
+        def work() -> Iterator[Reading | dict]:
+            latest = [Reading()]  # replaced whole by the worker
+
+            def on_progress(done: int, total: int) -> None:
+                latest[0] = Reading(done, total)
+
+            with ThreadPoolExecutor(1, thread_name_prefix="newsdesk-timeline") as pool:
+                job = pool.submit(self.assistant.timeline, query, language or None, None, on_progress)
+                shown = None
+                while True:
+                    if latest[0] != shown:
+                        shown = latest[0]
+                        yield shown
+                    try:
+                        timeline = job.result(timeout=poll)
+                        break
+                    except FutureTimeout:
+                        continue
+            yield timeline.model_dump()
+
+        return self.gate.queued(work)
+
     # ------------------------------------------------------------ adding articles
     def ingest_uploads(self, paths: list[str | Path] | None, poll: float = 0.5) -> Iterator[IngestProgress]:
         """Ingest uploaded files one after the other in a worker thread, yielding an :class:`IngestProgress`
@@ -401,28 +463,44 @@ class NewsdeskUI:
         paths = [p for p in (paths or []) if p]
         if not paths:
             raise ValueError("Choose one or more files first.")
+        jobs = [(Path(path).name, functools.partial(self.ingest_one, path, Path(path).name)) for path in paths]
+        yield from self._ingest_each(jobs, "files", poll)
+
+    def ingest_urls(self, text: str | None, poll: float = 0.5) -> Iterator[IngestProgress]:
+        """Ingest the web pages and RSS/Atom feeds whose addresses ``text`` holds (separated by spaces or lines)
+        one after the other, with the progress of :meth:`ingest_uploads`: one result row per address."""
+        urls = list(dict.fromkeys((text or "").split()))
+        if not urls:
+            raise ValueError("Enter one or more web addresses (https://…) first.")
+        yield from self._ingest_each([(url, functools.partial(self.ingest_url, url)) for url in urls], "addresses",
+                                     poll)
+
+    def _ingest_each(self, jobs: list[tuple[str, Callable[..., dict]]], unit: str,
+                     poll: float) -> Iterator[IngestProgress]:
+        """Run each (name, job) one after the other in a worker thread (``job(on_progress)`` returns the result
+        row), yielding an :class:`IngestProgress` whenever it changes (checked every ``poll`` seconds), a
+        finished one last. A job that raises is a failed row; the next ones still run."""
         rows: list[dict] = []
-        for i, path in enumerate(paths):
-            name = Path(path).name
-            where = f"Adding {name}" + (f" ({i + 1} of {len(paths)} files)" if len(paths) > 1 else "")
+        for i, (name, job) in enumerate(jobs):
+            where = f"Adding {name}" + (f" ({i + 1} of {len(jobs)} {unit})" if len(jobs) > 1 else "")
             latest = [(0, None)]  # (done, total), replaced whole by the worker
 
             def on_progress(done, total, _title, latest=latest):
                 latest[0] = (done, total)
 
             with ThreadPoolExecutor(1, thread_name_prefix="newsdesk-ingest") as pool:
-                job = pool.submit(self.ingest_one, path, name, on_progress)
+                running = pool.submit(job, on_progress)
                 shown = None
                 while True:
                     if latest[0] != shown:
                         shown = latest[0]
                         yield IngestProgress(tuple(rows), where, *shown)
                     try:
-                        rows.append(job.result(timeout=poll))
+                        rows.append(running.result(timeout=poll))
                         break
                     except FutureTimeout:
                         continue
-                    except Exception as exc:  # noqa: BLE001  (this file's row says why; the next files go on)
+                    except Exception as exc:  # noqa: BLE001  (this job's row says why; the next ones go on)
                         rows.append(failed_row(name, friendly_error(exc)))
                         break
         yield IngestProgress(tuple(rows))
@@ -436,6 +514,15 @@ class NewsdeskUI:
             return failed_row(name, "unsupported file type", ["Upload .txt, .md, .html/.htm, .jsonl or .jsonl.gz files."])
         report = self.assistant.ingest_files([(path, name)], on_progress=on_progress)
         return self._report_row(name, report)
+
+    def ingest_url(self, url: str, on_progress=None) -> dict:
+        """Ingest one web page or RSS/Atom feed; its result as a row (a feed item's failure names its page)."""
+        if not is_url(url):
+            return failed_row(url, "not a web address", ["Enter addresses starting with http:// or https://."])
+        report = self.assistant.ingest_urls([url], on_progress=on_progress)
+        report.failures = [f if f.path == url else f.model_copy(update={"reason": f"{f.path}: {f.reason}"})
+                           for f in report.failures]
+        return self._report_row(url, report)
 
     def ingest_text(self, title: str, text: str, source: str = "", date: str = "", url: str = "",
                     lang: str = "") -> dict:

@@ -16,12 +16,13 @@ the gate, not Gradio's queue, serialises the model.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import gradio as gr
 
 from qa.prompts import LANGUAGE_NAMES
-from qa.ui.controller import UPLOAD_TYPES, BusyError, NewsdeskUI, Waiting
+from qa.ui.controller import UPLOAD_TYPES, BusyError, IngestProgress, NewsdeskUI, Reading, Waiting
 from qa.ui.render import (
     error_html,
     esc,
@@ -36,12 +37,13 @@ from qa.ui.render import (
     render_sources,
     render_status,
     render_summary,
+    render_timeline,
     render_waiting,
 )
 
 STYLE_CHOICES = [("Short (2-3 sentences)", "short"), ("Headline (1 sentence)", "abstract"), ("Paragraph", "paragraph"),
                  ("Key points", "bullets")]
-TABLE_HEADERS = ["Title", "Source", "Date", "Lang", "Chunks"]
+TABLE_HEADERS = ["Title", "Source", "Date", "Lang", "Chunks", "Versions"]
 NO_ARTICLE_NOTE = "Select an article to summarize it."
 THINKING = '<span class="nd-thinking">Searching the articles…</span>'
 REFUSING = 2  # model handlers Gradio runs beyond the gate's places: they only say "busy" and end at once
@@ -123,6 +125,7 @@ class Page:
     summarize_btn: gr.Button
     summary_html: gr.HTML
     article_html: gr.HTML
+    versions: gr.Radio  # the versions of the open article's story (wire copies), to open any of them
     ask_about_btn: gr.Button
     delete_btn: gr.Button
     selected_id: gr.Textbox
@@ -137,6 +140,13 @@ class Page:
     p_lang: gr.Dropdown
     p_url: gr.Textbox
     paste_btn: gr.Button
+    urls: gr.Textbox
+    urls_btn: gr.Button
+    # Timeline
+    timeline_query: gr.Textbox
+    timeline_lang: gr.Dropdown
+    timeline_btn: gr.Button
+    timeline_html: gr.HTML
 
     @property
     def filters(self) -> list:
@@ -204,9 +214,10 @@ def layout(status_html: str, max_file_mb: float) -> Page:
                     with gr.Column(scale=5, min_width=360):
                         search = gr.Textbox(placeholder="Search titles, sources, dates, languages…", show_label=False,
                                             elem_id="nd-search")
-                        table = gr.Dataframe(headers=TABLE_HEADERS, datatype=["str", "str", "str", "str", "number"],
+                        table = gr.Dataframe(headers=TABLE_HEADERS,
+                                             datatype=["str", "str", "str", "str", "number", "str"],
                                              interactive=False, wrap=True, max_height=620, elem_id="nd-table",
-                                             column_widths=["43%", "17%", "15%", "11%", "14%"], max_chars=120)
+                                             column_widths=["38%", "15%", "13%", "8%", "10%", "16%"], max_chars=120)
                         library_note = gr.HTML("", elem_id="nd-library-note")
                     with gr.Column(scale=7, min_width=380, elem_id="nd-reader"):
                         with gr.Row(elem_id="nd-summary-tools", equal_height=True):
@@ -219,6 +230,7 @@ def layout(status_html: str, max_file_mb: float) -> Page:
                             summarize_btn = gr.Button("Summarize", variant="primary", elem_id="nd-summarize",
                                                       interactive=False, scale=1, min_width=120)
                         summary_html = gr.HTML(render_summary(note=NO_ARTICLE_NOTE), elem_id="nd-summary")
+                        versions = gr.Radio([], label="Versions of this story", visible=False, elem_id="nd-versions")
                         article_html = gr.HTML(render_article(None), elem_id="nd-article", max_height=700)
                         with gr.Row(elem_id="nd-article-tools"):
                             ask_about_btn = gr.Button("Ask about this article", elem_id="nd-ask-about", size="sm",
@@ -226,6 +238,20 @@ def layout(status_html: str, max_file_mb: float) -> Page:
                             delete_btn = gr.Button("Delete article", variant="stop", elem_id="nd-delete", size="sm",
                                                    interactive=False, scale=0, min_width=130)
                 selected_id = gr.Textbox(visible=False, elem_id="nd-selected-id")
+
+            # -------------------------------------------------------- Timeline
+            with gr.Tab("Timeline", id="timeline", elem_id="nd-tab-timeline"):
+                with gr.Row(elem_id="nd-timeline-row", equal_height=True):
+                    timeline_query = gr.Textbox(placeholder="A subject: Carlos Ghosn, l'incendie de Notre-Dame, "
+                                                "Brexit…", show_label=False, lines=1, scale=6,
+                                                elem_id="nd-timeline-query")
+                    timeline_lang = gr.Dropdown([("The subject's language", "")] + [(v, k) for k, v in
+                                                                                   LANGUAGE_NAMES.items()],
+                                                value="", show_label=False, scale=2, min_width=160,
+                                                elem_id="nd-timeline-lang")
+                    timeline_btn = gr.Button("Build timeline", variant="primary", scale=1, min_width=150,
+                                             elem_id="nd-timeline-build")
+                timeline_html = gr.HTML(render_timeline(), elem_id="nd-timeline")
 
             # -------------------------------------------------------- Add articles
             with gr.Tab("Add articles", id="add", elem_id="nd-tab-add"), gr.Row(equal_height=False):
@@ -236,6 +262,12 @@ def layout(status_html: str, max_file_mb: float) -> Page:
                     files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Files",
                                     elem_id="nd-files", height=180)
                     upload_btn = gr.Button("Add files", variant="primary", elem_id="nd-add-files")
+                    gr.HTML('<div class="nd-section-title">Or from the web</div><p class="nd-hint">'
+                            "Article pages or RSS/Atom feeds (a feed adds the pages of its items), one address a "
+                            "line. Added again, only what changed is fetched.</p>")
+                    urls = gr.Textbox(label="Web addresses", lines=2, max_lines=8, elem_id="nd-urls",
+                                      placeholder="https://example.org/news/feed.xml")
+                    urls_btn = gr.Button("Add from the web", variant="primary", elem_id="nd-add-urls")
                     gr.HTML('<div class="nd-section-title">Results</div>')
                     ingest_html = gr.HTML(render_ingest_results([]), elem_id="nd-ingest-results")
                 with gr.Column(scale=1, min_width=340):
@@ -255,10 +287,12 @@ def layout(status_html: str, max_file_mb: float) -> Page:
                 filters_box=filters_box, f_languages=f_languages, f_sources=f_sources, f_from=f_from, f_to=f_to,
                 f_articles=f_articles, sources_html=sources_html,
                 search=search, table=table, library_note=library_note, s_style=s_style, s_lang=s_lang,
-                summarize_btn=summarize_btn, summary_html=summary_html, article_html=article_html,
+                summarize_btn=summarize_btn, summary_html=summary_html, article_html=article_html, versions=versions,
                 ask_about_btn=ask_about_btn, delete_btn=delete_btn, selected_id=selected_id,
                 files=files, upload_btn=upload_btn, ingest_html=ingest_html, p_title=p_title, p_text=p_text,
-                p_source=p_source, p_date=p_date, p_lang=p_lang, p_url=p_url, paste_btn=paste_btn)
+                p_source=p_source, p_date=p_date, p_lang=p_lang, p_url=p_url, paste_btn=paste_btn,
+                urls=urls, urls_btn=urls_btn, timeline_query=timeline_query, timeline_lang=timeline_lang,
+                timeline_btn=timeline_btn, timeline_html=timeline_html)
 
 
 # ================================================================ events
@@ -320,7 +354,9 @@ class NewsdeskApp:
         # Library
         p.search.change(self.filter_table, [p.search], [p.table, p.library_ids, p.library_note],
                         trigger_mode="always_last", queue=False, **private)
-        article_outputs = [p.selected_id, p.article_html, p.summary_html, *p.article_buttons]
+        article_outputs = [p.selected_id, p.article_html, p.summary_html, p.versions, *p.article_buttons]
+        p.versions.input(self.show_article, [p.versions, p.s_style, p.s_lang], article_outputs, queue=False,
+                         **private)
         p.table.select(self.open_article, [p.library_ids, p.s_style, p.s_lang], article_outputs, queue=False,
                        **private)
         for comp in (p.s_style, p.s_lang):
@@ -341,12 +377,19 @@ class NewsdeskApp:
         p.paste_btn.click(self.add_text, [p.p_title, p.p_text, p.p_source, p.p_date, p.p_lang, p.p_url, p.search],
                           [p.ingest_html, p.p_title, p.p_text, *library], concurrency_id="ingest",
                           concurrency_limit=1, **private)
+        p.urls_btn.click(self.add_urls, [p.urls, p.search], [p.ingest_html, p.urls, *library],
+                         concurrency_id="ingest", concurrency_limit=1, show_progress="minimal", **private)
+
+        # Timeline
+        gr.on([p.timeline_btn.click, p.timeline_query.submit], self.build_timeline,
+              [p.timeline_query, p.timeline_lang], [p.timeline_html], show_progress="hidden", **llm, **private)
 
         # the named API endpoints (gradio_client, see docs/app.md)
         gr.api(self.api_ask, api_name="ask", **llm)
         gr.api(self.api_retrieve, api_name="retrieve", concurrency_id="retrieve", concurrency_limit=2)
         gr.api(self.api_summarize, api_name="summarize", **llm)
         gr.api(self.api_articles, api_name="articles", concurrency_limit=None)
+        gr.api(self.api_timeline, api_name="timeline", **llm)
 
     @property
     def library_outputs(self) -> list:
@@ -442,9 +485,13 @@ class NewsdeskApp:
         article = self.ui.article(article_id)
         if article is None:
             return {p.selected_id: "", p.article_html: render_article(None),
-                    p.summary_html: render_summary(note=NO_ARTICLE_NOTE), **self._article_buttons(False)}
+                    p.summary_html: render_summary(note=NO_ARTICLE_NOTE),
+                    p.versions: gr.update(choices=[], value=None, visible=False), **self._article_buttons(False)}
+        versions = self.ui.versions(article.id)
         return {p.selected_id: article.id, p.article_html: render_article(article),
                 p.summary_html: render_summary(self.ui.cached_summary(article.id, style, language)),
+                p.versions: gr.update(choices=versions, value=article.id, visible=bool(versions),
+                                      label=f"{len(versions)} versions of this story"),
                 **self._article_buttons(True)}
 
     def _article_buttons(self, enabled: bool) -> dict:
@@ -502,18 +549,32 @@ class NewsdeskApp:
     # ------------------------------------------------------------ Add articles
     def add_files(self, paths, query):
         """Ingest the uploaded files, showing the progress file by file and article by article."""
+        yield from self._ingesting(lambda: self.ui.ingest_uploads(paths), query, lambda rows: {self.page.files: None})
+
+    def add_urls(self, text, query):
+        """Ingest the pages and feeds of the address box, address by address; the box is emptied when all of
+        them went in (else kept, to try again)."""
+        def cleared(rows: list[dict]) -> dict:
+            return {self.page.urls: ""} if all(row["status"] in ("ok", "same") for row in rows) else {}
+
+        yield from self._ingesting(lambda: self.ui.ingest_urls(text), query, cleared)
+
+    def _ingesting(self, start: Callable[[], Iterator[IngestProgress]], query: str,
+                   cleared: Callable[[list[dict]], dict]):
+        """Show the progress of an ingestion (``start()`` yields its :class:`IngestProgress`), then its result rows
+        with the page refreshed and the inputs ``cleared(rows)`` names emptied."""
         ingest_html = self.page.ingest_html
         try:
-            for progress in self.ui.ingest_uploads(paths):
+            for progress in start():
                 if progress.finished:
                     break
                 yield {ingest_html: render_ingest_results(list(progress.rows), running=progress.running,
                                                           fraction=progress.fraction)}
-        except ValueError as exc:  # no file chosen
+        except ValueError as exc:  # nothing chosen
             yield {ingest_html: error_html(friendly_error(exc))}
             return
-        yield {ingest_html: render_ingest_results(list(progress.rows)), self.page.files: None,
-               **self.refresh(query)}
+        rows = list(progress.rows)
+        yield {ingest_html: render_ingest_results(rows), **cleared(rows), **self.refresh(query)}
 
     def add_text(self, title, text, source, date, lang, url, query) -> dict:
         p = self.page
@@ -545,7 +606,8 @@ class NewsdeskApp:
         k: how many passages (1 to 50, default 5).
         filters: as for /ask.
         Returns [{"n", "article_id", "title", "source", "date", "lang", "url", "text", "score", "start",
-        "end"}, ...] where text is the article's text[start:end].
+        "end", "also"}, ...] where text is the article's text[start:end] and also the other versions of its
+        story (wire copies: article_id, title, source, date, url).
         """
         try:
             return self.ui.retrieve(question, k, filters)
@@ -567,6 +629,42 @@ class NewsdeskApp:
     def api_articles(self, query: str = "") -> list[dict]:
         """The stored articles (id, title, source, date, lang, chunks), optionally searched by words."""
         return self.ui.article_list(query)
+
+    def api_timeline(self, query: str, language: str | None = None) -> dict:
+        """The dated events about a subject across the stored articles, oldest first.
+
+        query: the subject ("Carlos Ghosn", "l'incendie de Notre-Dame").
+        language: ISO code of the events' sentences; empty or null: the subject's language.
+        Returns {"query", "language", "events": [{"date" (ISO: YYYY-MM-DD, YYYY-MM or YYYY), "event",
+        "article_id", "title", "quote", "start", "end", "dated_by" ("passage" or "article"), "when", "also",
+        ...}], "articles", "dropped", "seconds"}. One short model call per article read: a minute or more locally.
+        """
+        try:
+            return self.ui.timeline(query, language or None)
+        except Exception as exc:  # noqa: BLE001
+            raise gr.Error(friendly_error(exc), print_exception=False) from None
+
+    # ------------------------------------------------------------ Timeline
+    def build_timeline(self, query, language):
+        """The timeline of the subject in the box: the model's line, then the articles read, then the events."""
+        out = self.page.timeline_html
+        if not (query or "").strip():
+            yield {out: render_timeline()}
+            return
+        yield {out: render_timeline(reading=(0, None))}
+        try:
+            for item in self.ui.stream_timeline(query, language or None):
+                if isinstance(item, Waiting):  # its place in the model's line; 0: its turn has come
+                    yield {out: render_timeline(waiting=item.ahead) if item.ahead else
+                           render_timeline(reading=(0, None))}
+                elif isinstance(item, Reading):
+                    yield {out: render_timeline(reading=(item.done, item.total))}
+                else:
+                    yield {out: render_timeline(item)}
+        except BusyError as exc:
+            yield {out: render_timeline(busy=str(exc))}
+        except Exception as exc:  # noqa: BLE001  (a clear message, never a stack trace)
+            yield {out: error_html(friendly_error(exc))}
 
 
 def build_app(assistant) -> gr.Blocks:

@@ -158,9 +158,18 @@ def render_sources(answer: dict | None, texts: Mapping[str, str] | None = None, 
             f'<div class="nd-source-title">{esc(s.get("title"))}</div>'
             f'<div class="nd-meta">{meta} {link}</div></div></header>'
             f'<blockquote class="nd-quote">{esc(before)}<mark>{esc(quote)}</mark>{esc(after)}</blockquote>'
-            "</article>"
+            f"{_also_published(s.get('also') or [])}</article>"
         )
     return f'<div class="nd-sources">{"".join(cards)}</div>'
+
+
+def _also_published(versions: list[dict]) -> str:
+    """The other versions of a source's story (wire copies), each as its source, date and title."""
+    if not versions:
+        return ""
+    items = "; ".join(f'{_meta_line(v.get("source") or "unknown source", v.get("date"))} — '
+                      f'“{esc(v.get("title"))}”' for v in versions)
+    return f'<div class="nd-hint nd-also">Also published by: {items}</div>'
 
 
 def render_summary(summary: dict | None = None, *, partial: str | None = None, started: float | None = None,
@@ -248,4 +257,49 @@ def render_library_note(rows: list, query: str = "") -> str:
                            "No articles yet: add some in the “Add articles” tab.")
     plural = "s" if n != 1 else ""
     return f'<div class="nd-hint">{n} article{plural}{" found" if query else ""} · select one to read it.</div>'
+
+
+def render_timeline(timeline: dict | None = None, *, reading: tuple[int, int | None] | None = None,
+                    waiting: int | None = None, busy: str | None = None) -> str:
+    """The Timeline tab: a finished timeline (``Timeline.model_dump()``: its events oldest first, each with its
+    date, sentence and the quoted sentence of its article), one being made (``reading``: articles read of
+    how many), one waiting for the model (``waiting`` requests before it), a refusal because too many wait
+    (``busy``), or a hint."""
+    if busy is not None:
+        return render_busy(busy)
+    if waiting is not None:
+        return ('<div class="nd-summary nd-waiting"><div class="nd-summary-head"><span class="nd-spinner"></span>'
+                f'{esc(waiting_text(waiting, "request"))}</div></div>')
+    if reading is not None:
+        done, total = reading
+        where = f"reading article {min(done + 1, total)} of {total}" if total else "finding the articles"
+        return ('<div class="nd-summary nd-writing"><div class="nd-summary-head"><span class="nd-spinner"></span>'
+                f'Building the timeline: {esc(where)}…</div></div>')
+    if timeline is None:
+        return empty_html("Name a subject (a person, a place, an event): its dated events in the stored articles "
+                           "appear here, oldest first, each with the sentence it comes from.")
+    events = timeline.get("events") or []
+    head = (f'{esc(timeline.get("query"))} · {len(events)} event{"s" if len(events) != 1 else ""} from '
+            f'{len(timeline.get("articles") or [])} articles · {esc(language_label(timeline.get("language")))} · '
+            f'{timeline.get("seconds", 0):.0f} s')
+    if not events:
+        return (f'<div class="nd-summary-head">{head}</div>'
+                + empty_html("The articles read report no dated event about this subject that passes the check."))
+    cards = []
+    for e in events:
+        dated = " · the article's date" if e.get("dated_by") == "article" else ""
+        also = len(e.get("also") or [])
+        also_note = f"also told by {also} other article{'s' if also != 1 else ''}" if also else None
+        url = _safe_url(e.get("url"))
+        link = (f' <a class="nd-link" href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">'
+                "original ↗</a>") if url else ""
+        cards.append(
+            f'<article class="nd-source nd-event" data-date="{esc(e.get("date"))}" '
+            f'data-article-id="{esc(e.get("article_id"))}"><header><div>'
+            f'<div class="nd-source-title"><time datetime="{esc(e.get("date"))}">{esc(e.get("date"))}</time>'
+            f'{esc(dated)} — {esc(e.get("event"))}</div>'
+            f'<div class="nd-meta">{_meta_line(e.get("title"), e.get("source"), e.get("article_date"), also_note)}'
+            f'{link}</div></div></header>'
+            f'<blockquote class="nd-quote"><mark>{esc(e.get("quote"))}</mark></blockquote></article>')
+    return f'<div class="nd-summary-head">{head}</div><div class="nd-sources nd-timeline">{"".join(cards)}</div>'
 

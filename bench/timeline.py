@@ -1,0 +1,104 @@
+"""Story timelines on the real corpus, to be read: a store of the OrangeSum articles that name a subject (and
+random others), the subject's timeline, and every event written out for a person to judge.
+
+    python bench/timeline.py --subject "Carlos Ghosn" --words Ghosn --articles 16 --store /tmp/tl-ghosn
+    python bench/timeline.py --subject "incendie de Notre-Dame" --words Notre-Dame --store /tmp/tl-nd
+
+writes bench/results/timeline-<subject>.json: the timeline (events with their quotes, dropped events, articles
+read, seconds) with a ``reading`` of null on each event. Read each event against its quote and article, set
+``reading`` to "right" (a real event about the subject, told as its sentence tells it, dated when it
+happened), "misdated" (right, but the date is not when it happened) or "wrong" (not an event, another
+subject, or not what the sentence says), then count with ``--count FILE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+from common import CORPUS, RESULTS, machine
+
+LICENCE = ("quotes and titles: OrangeSum (Orange Actu articles), Kamal Eddine, Tixier, Vazirgiannis, BARThez (2020), "
+           "CC BY-SA 4.0")
+
+
+def subject_store(store: Path, words: list[str], distractors: int, seed: int) -> Path:
+    """The store of the corpus articles whose title or text holds one of ``words``, and ``distractors`` others
+    drawn at random (``seed``); built once (ingested again, nothing changes)."""
+    import gzip
+
+    from qa import Assistant
+
+    records, others = [], []
+    with gzip.open(CORPUS / "orangesum" / "articles.jsonl.gz", "rt", encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            record.pop("abstract", None)  # never let the answer key reach the tool
+            about = any(w in record["title"] or w in record["text"] for w in words)
+            (records if about else others).append(record)
+    chosen = records + random.Random(seed).sample(others, distractors)
+    store.mkdir(parents=True, exist_ok=True)
+    path = store.parent / f"{store.name}.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in chosen), encoding="utf-8")
+    report = Assistant(store_dir=store).ingest([path])
+    print(f"store {store}: {len(records)} articles name {words}, {distractors} others; {report.added} added",
+          file=sys.stderr)
+    return store
+
+
+def count(path: Path) -> dict:
+    """The readings of a results file: how many events are right, misdated, wrong, not read yet."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    readings = Counter(e.get("reading") or "unread" for e in data["events"])
+    total = len(data["events"])
+    return {"subject": data["subject"], "events": total, **readings,
+            "right_share": round(readings["right"] / total, 3) if total else None}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--subject", help='the timeline\'s subject, e.g. "Carlos Ghosn"')
+    parser.add_argument("--words", help="comma-separated: an article that holds one of them is about the subject")
+    parser.add_argument("--distractors", type=int, default=300, help="other articles in the store (default 300)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--articles", type=int, default=8, help="QA_TIMELINE_ARTICLES (default 8)")
+    parser.add_argument("--store", type=Path, help="the store folder (built once)")
+    parser.add_argument("--count", type=Path, metavar="FILE", help="count the readings of a results file")
+    args = parser.parse_args()
+    if args.count:
+        print(json.dumps(count(args.count), ensure_ascii=False))
+        return 0
+    if not (args.subject and args.words and args.store):
+        parser.error("--subject, --words and --store are needed to make a timeline")
+    os.environ["QA_TIMELINE_ARTICLES"] = str(args.articles)
+    from qa import Assistant
+
+    store = subject_store(args.store, args.words.split(","), args.distractors, args.seed)
+    assistant = Assistant(store_dir=store, create=False)
+    timeline = assistant.timeline(args.subject, on_progress=lambda done, total: print(
+        f"  article {done} of {total}", file=sys.stderr))
+    slug = re.sub(r"[^a-z0-9]+", "-", args.subject.lower()).strip("-")
+    out = RESULTS / f"timeline-{slug}.json"
+    payload = {"subject": args.subject, "licence": LICENCE, "machine": machine(), "articles_setting": args.articles,
+               "seconds": timeline.seconds,
+               "seconds_per_article": round(timeline.seconds / max(1, len(timeline.articles)), 1),
+               "articles": timeline.articles, "language": timeline.language,
+               "events": [{**e.model_dump(), "reading": None} for e in timeline.events],
+               "dropped": [d.model_dump() for d in timeline.dropped]}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    for e in timeline.events:
+        print(f"{e.date:<10} {e.dated_by:<7} {e.event}\n           « {e.quote} » ({e.article_id})")
+    print(f"bench timeline: {len(timeline.events)} events from {len(timeline.articles)} articles, "
+          f"{len(timeline.dropped)} dropped, {timeline.seconds:.0f} s; written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
