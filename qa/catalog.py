@@ -90,6 +90,28 @@ def _sorted(infos: list[ArticleInfo]) -> list[ArticleInfo]:
     return infos
 
 
+class _Connections:
+    """One SQLite connection per thread (``open()`` makes one), all closed at once."""
+
+    def __init__(self, open_one: callable):
+        self._open, self._local, self._lock, self._all = open_one, threading.local(), threading.Lock(), []
+
+    def get(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._open()
+            with self._lock:
+                self._all.append(db)
+        return db
+
+    def close(self) -> None:
+        with self._lock:
+            for db in self._all:
+                db.close()
+            self._all.clear()
+            self._local = threading.local()
+
+
 class LocalCatalog:
     """The article table in SQLite (``articles.sqlite3``). One connection per thread (WAL: readers never wait
     for the writer). A store on a read-only folder is read in place, immutable (or from a temporary copy
@@ -99,8 +121,7 @@ class LocalCatalog:
         self.path = directory / "articles.sqlite3"
         self.read_only = read_only
         self._scratch = scratch  # a temporary folder, for the copy of a read-only store's table
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections = _Connections(self._connect)
         self._lock = threading.Lock()
         self._memory_index: KeywordIndex | None = None
         if not read_only:
@@ -117,15 +138,13 @@ class LocalCatalog:
     # ------------------------------------------------------------ connections
     @property
     def db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._read_only_connection() if self.read_only else sqlite3.connect(
-                self.path, check_same_thread=False, timeout=30)
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
-            with self._lock:
-                self._connections.append(db)
+        return self._connections.get()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = self._read_only_connection() if self.read_only else sqlite3.connect(
+            self.path, check_same_thread=False, timeout=30)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA synchronous=NORMAL")
         return db
 
     def _read_only_connection(self) -> sqlite3.Connection:
@@ -143,11 +162,7 @@ class LocalCatalog:
         return sqlite3.connect(copy, check_same_thread=False)
 
     def close(self) -> None:
-        with self._lock:
-            for db in self._connections:
-                db.close()
-            self._connections.clear()
-            self._local = threading.local()
+        self._connections.close()
 
     # ------------------------------------------------------------ metadata
     def get_meta(self, key: str) -> str | None:
@@ -377,9 +392,8 @@ class ServerCatalog:
         self._cache: dict[str, tuple] = {}
         directory.mkdir(parents=True, exist_ok=True)
         self._index_path = directory / "keywords.sqlite3"
-        self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections = _Connections(self._connect)
         with self._index_db:
             self._index_db.executescript("CREATE TABLE IF NOT EXISTS indexed (article_id TEXT PRIMARY KEY, "
                                          "content_hash TEXT NOT NULL); CREATE TABLE IF NOT EXISTS state (key TEXT "
@@ -388,21 +402,15 @@ class ServerCatalog:
 
     @property
     def _index_db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self._index_path, check_same_thread=False, timeout=30)
-            db.execute("PRAGMA journal_mode=WAL")
-            self._local.db = db
-            with self._lock:
-                self._connections.append(db)
+        return self._connections.get()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self._index_path, check_same_thread=False, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
         return db
 
     def close(self) -> None:
-        with self._lock:
-            for db in self._connections:
-                db.close()
-            self._connections.clear()
-            self._local = threading.local()
+        self._connections.close()
 
     # ------------------------------------------------------------ metadata
     def get_meta(self, key: str) -> str | None:

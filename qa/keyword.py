@@ -81,20 +81,19 @@ class KeywordIndex:
 
     def remove(self, article_ids: Sequence[str]) -> None:
         """Forget every chunk of these articles. The caller commits."""
-        for begin in range(0, len(article_ids), 500):
-            part = list(article_ids[begin:begin + 500])
-            marks = ",".join("?" * len(part))
-            self.db.execute(f"DELETE FROM keyword_words WHERE rowid IN (SELECT rowid FROM keyword_chunks WHERE "
-                            f"article_id IN ({marks}))", part)
-            self.db.execute(f"DELETE FROM keyword_chunks WHERE article_id IN ({marks})", part)
+        self._forget("article_id", article_ids)
 
     def remove_chunks(self, chunk_ids: Sequence[str]) -> None:
-        for begin in range(0, len(chunk_ids), 500):
-            part = list(chunk_ids[begin:begin + 500])
+        """Forget these chunks. The caller commits."""
+        self._forget("chunk_id", chunk_ids)
+
+    def _forget(self, column: str, values: Sequence[str]) -> None:
+        for begin in range(0, len(values), 500):
+            part = list(values[begin:begin + 500])
             marks = ",".join("?" * len(part))
             self.db.execute(f"DELETE FROM keyword_words WHERE rowid IN (SELECT rowid FROM keyword_chunks WHERE "
-                            f"chunk_id IN ({marks}))", part)
-            self.db.execute(f"DELETE FROM keyword_chunks WHERE chunk_id IN ({marks})", part)
+                            f"{column} IN ({marks}))", part)
+            self.db.execute(f"DELETE FROM keyword_chunks WHERE {column} IN ({marks})", part)
 
     def clear(self) -> None:
         self.db.execute("DELETE FROM keyword_words")
