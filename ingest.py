@@ -16,7 +16,7 @@ import sys
 import time
 from datetime import datetime
 
-from qa.cli import add_store_option, open_assistant
+from qa.cli import ProgressBar, add_store_option, open_assistant
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     assistant = open_assistant(args)
     try:
         report = IngestReport()
-        with _progress(args.quiet) as progress:
+        with ProgressBar(args.quiet, min_total=20) as progress:
             if args.rebuild:  # first: the store may have been built by another embedder
                 report = assistant.rebuild(on_progress=progress)
             for article_id in args.delete:
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             if paths:
                 report = assistant.ingest(paths, on_progress=progress, limit=args.limit)
         if urls:
-            with _progress(args.quiet) as progress:
+            with ProgressBar(args.quiet, min_total=20) as progress:
                 fetched = assistant.ingest_urls(urls, on_progress=progress)
             report = _combined(report, fetched) if paths else fetched
     except (StoreError, ModelUnavailableError) as exc:
@@ -139,27 +139,6 @@ def _watch(assistant, urls: list[str], minutes: float, *, as_json: bool, status:
         print("stopped watching", file=sys.stderr)
     return status
 
-
-class _progress:
-    """A tqdm bar fed by the ingestion's progress callback; silent for short runs and with --quiet."""
-
-    def __init__(self, quiet: bool):
-        self.quiet, self.bar = quiet, None
-
-    def __enter__(self):
-        return None if self.quiet else self
-
-    def __call__(self, done: int, total: int | None, _label: str) -> None:
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="article", dynamic_ncols=True, file=sys.stderr,
-                            disable=bool(total is not None and total < 20))
-        self.bar.update(done - self.bar.n)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.close()
 
 
 if __name__ == "__main__":

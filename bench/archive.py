@@ -22,7 +22,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,15 +30,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import CORPUS, ROOT, write_results
+from common import CORPUS, ROOT, free_port, write_results
 
 DATABASE = "archive"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager

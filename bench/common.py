@@ -16,6 +16,15 @@ CORPUS = Path(os.environ.get("QA_CORPUS_DIR", ROOT.parent / "shared" / "corpus")
 RESULTS = ROOT / "bench" / "results"
 
 
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def machine() -> str:
     return f"{platform.machine()} {os.cpu_count()} CPU, {platform.python_implementation()} {platform.python_version()}"
 

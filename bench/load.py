@@ -29,7 +29,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
-from common import ROOT, write_results
+from common import ROOT, free_port, write_results
 
 SAMPLES = ROOT / "data" / "samples"
 PYTHON = sys.executable
@@ -73,10 +72,6 @@ ASK_QUESTIONS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def proc_status(pid: int) -> dict[str, int]:

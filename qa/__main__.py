@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from qa.cli import add_store_option, open_assistant
+from qa.cli import ProgressBar, add_store_option, open_assistant
 from qa.settings import get_settings
 
 
@@ -133,7 +133,7 @@ def cmd_summarize(args) -> int:
 def cmd_timeline(args) -> int:
     """The dated events about a subject across the stored articles, oldest first, each cited to its passage."""
     assistant = open_assistant(args, create=False)
-    with _bar(args.json, "reading articles") as progress:
+    with ProgressBar(args.json, "reading articles") as progress:
         timeline = assistant.timeline(args.query, language=args.lang,
                                       on_progress=(lambda done, total: progress(done, total, "")) if progress else None)
     if args.json:
@@ -181,7 +181,7 @@ def cmd_export(args) -> int:
     from qa.transfer import export_store
 
     assistant = open_assistant(args, create=False)
-    with _bar(args.quiet, "exporting") as progress:
+    with ProgressBar(args.quiet, "exporting") as progress:
         n = export_store(assistant.store, args.file, on_progress=progress)
     print(f"exported {n} articles from {assistant.store.location} to {args.file}")
     return 0
@@ -192,33 +192,12 @@ def cmd_import(args) -> int:
     from qa.transfer import import_store
 
     assistant = open_assistant(args)
-    with _bar(args.quiet, "importing") as progress:
+    with ProgressBar(args.quiet, "importing") as progress:
         counts = import_store(assistant.store, args.file, on_progress=progress)
     stats = assistant.stats()
     print(f"imported {counts['imported']} articles ({counts['unchanged']} already there) into {stats['store']}: "
           f"{stats['articles']} articles, {stats['chunks']} chunks")
     return 0
-
-
-class _bar:
-    """A tqdm progress bar fed by a ``(done, total, label)`` callback."""
-
-    def __init__(self, quiet: bool, label: str):
-        self.quiet, self.label, self.bar = quiet, label, None
-
-    def __enter__(self):
-        return None if self.quiet else self
-
-    def __call__(self, done: int, total: int | None, _label: str) -> None:
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="article", desc=self.label, dynamic_ncols=True, file=sys.stderr)
-        self.bar.update(done - self.bar.n)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.close()
 
 
 def cmd_setup(args) -> int:

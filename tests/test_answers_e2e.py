@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ import pytest
 
 from qa import Assistant, Filters
 from qa.bundled import assemble
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, free_port, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -180,10 +179,6 @@ def test_ask_command_line_json(store_dir):
     assert any("Reuters" in source["quote"] for source in payload["sources"]), payload
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +187,7 @@ def llama_server():
     from qa.settings import get_settings
 
     model = assemble("qwen2.5-1.5b", get_settings().cache_dir)
-    port = _free_port()
+    port = free_port()
     log = tempfile.TemporaryFile()  # not a pipe: the server's verbose log would fill it and block it
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
                              "--port", str(port), "--n_ctx", "4096", "--n_threads", "2", "--model_alias", "qwen",
@@ -235,7 +230,7 @@ def test_hosted_openai_compatible_endpoint(store_dir, llama_server):
 def test_hosted_endpoint_down_gives_a_clear_error(store_dir):  # no model: the endpoint does not answer
     from qa.llm import ModelUnavailableError
 
-    down = Assistant(store_dir=store_dir, llm="openai", openai_base_url=f"http://127.0.0.1:{_free_port()}/v1",
+    down = Assistant(store_dir=store_dir, llm="openai", openai_base_url=f"http://127.0.0.1:{free_port()}/v1",
                      openai_model="x", translate_queries=False, request_timeout=5)
     with pytest.raises(ModelUnavailableError, match="Cannot reach the language model"):
         down.ask("Quel média a interrogé Jens Stoltenberg ?")

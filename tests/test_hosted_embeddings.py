@@ -4,7 +4,6 @@ llama-cpp-python's server with embeddings on, serving the bundled Qwen2.5 0.5B G
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from qa.llm import ModelUnavailableError
 from qa.readers import Limits, iter_records
 from qa.retrieval import dense_search
 from qa.store import EmbedderMismatchError
-from tests.conftest import fixture_records, run_cli, write_jsonl
+from tests.conftest import fixture_records, free_port, run_cli, write_jsonl
 
 MODEL = "qwen-embed"
 SPEC = f"openai:{MODEL}"
@@ -35,10 +34,6 @@ def short_news(tmp_path) -> Path:
     return write_jsonl(tmp_path / "short-news.jsonl", records)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class EmbeddingServer:
@@ -50,7 +45,7 @@ class EmbeddingServer:
         from qa.bundled import assemble
         from qa.settings import get_settings
 
-        self.log, self.port = log, _free_port()
+        self.log, self.port = log, free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
         gguf = assemble("qwen2.5-0.5b", get_settings().cache_dir)
         with open(log, "wb") as out:
@@ -101,7 +96,7 @@ def _assistant(store_dir: Path, url: str, **settings):
 
 
 def _dead_url() -> str:
-    return f"http://127.0.0.1:{_free_port()}/v1"  # nothing listens there
+    return f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
 
 
 # ---------------------------------------------------------------- without a server

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, SEED, write_jsonl
+from tests.conftest import SAMPLES, SEED, free_port, write_jsonl
 from tests.scripted import NOT_FOUND, Scripted
 
 pytestmark = [  # pandas deprecations inside Gradio's queue statistics
@@ -40,10 +39,6 @@ BRIDGE_QUESTION = "How long is the new harbour bridge in Riverton?"
 SEED_TITLE = SEED.read_text(encoding="utf-8").split("\n")[0]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_assistant(folder: Path):
