@@ -32,6 +32,11 @@ def main() -> None:
     parser.add_argument("--store", required=True)
     parser.add_argument("--no-translation", action="store_true")
     parser.add_argument("--grid", action="store_true", help="try several weightings")
+    parser.add_argument("--candidates", type=int, help="candidate chunks whose sentences are ranked "
+                        "(default: the setting, QA_CANDIDATES)")
+    parser.add_argument("--depth", type=int, help="chunks taken from each ranking before fusion "
+                        "(default: the setting, QA_SEARCH_DEPTH)")
+    parser.add_argument("--out", default="evidence_rank.json", help="file name under bench/results")
     parser.add_argument("evalsets", nargs="+")
     args = parser.parse_args()
     assistant = Assistant(store_dir=Path(args.store))
@@ -48,7 +53,7 @@ def main() -> None:
                 cache[row["question"]] = assistant.translate(row["question"], language)
             translations = cache[row["question"]]
         started = time.perf_counter()
-        chunks = assistant.search(row["question"], translations=translations)
+        chunks = assistant.search(row["question"], k=args.candidates, translations=translations, depth=args.depth)
         search_ms.append(1000 * (time.perf_counter() - started))
         prepared.append((row, chunks, translations))
     if not args.no_translation:
@@ -71,6 +76,8 @@ def main() -> None:
         for name, ranks in [("all", everything), *sorted(by_kind.items())]:
             out[name] = {f"@{k}": round(sum(r is not None and r < k for r in ranks) / len(ranks), 3) for k in (1, 3, 5, 10)}
             out[name]["n"] = len(ranks)
+            if weights is None:  # the evidence anywhere among the candidates: what the sentence ranking can find
+                out[name]["candidates"] = round(sum(r is not None for r in ranks) / len(ranks), 3)
         print(f"{label:<40} " + "  ".join(f"{n} {v['@5']:.3f}" for n, v in out.items() if n not in ("label", "weights")))
         return out
 
@@ -83,12 +90,15 @@ def main() -> None:
                     grid.append({"similarity": 1.0, "keywords": keywords, "chunk_rank": chunk_rank, "title": title})
     for weights in grid:
         results.append(score(weights, "sentences " + ",".join(f"{k[:2]}={v}" for k, v in weights.items())))
-    report = {"store": str(args.store), "evalsets": args.evalsets, "translation": not args.no_translation,
+    report = {"store": str(args.store), "chroma_url": assistant.settings.chroma_url,
+              "articles": assistant.store.count_articles(), "candidates": args.candidates or assistant.settings.candidates,
+              "depth": args.depth or assistant.settings.search_depth,
+              "evalsets": args.evalsets, "translation": not args.no_translation,
               "questions": len(rows), "search_ms_median": round(statistics.median(search_ms), 1),
               "sentence_rank_ms_median": round(statistics.median(rank_ms), 1) if rank_ms else None,
               "results": results}
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "evidence_rank.json").write_text(json.dumps(report, indent=1) + "\n")
+    (RESULTS / args.out).write_text(json.dumps(report, indent=1) + "\n")
     print(f"search {report['search_ms_median']} ms, sentence ranking {report['sentence_rank_ms_median']} ms (median)")
 
 

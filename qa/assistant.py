@@ -170,10 +170,11 @@ class Assistant:
 
     # ------------------------------------------------------------ retrieval
     def search(self, question: str, k: int | None = None, filters: Filters | None = None, *,
-               translations: list[str] = ()) -> list[StoredChunk]:
+               translations: list[str] = (), depth: int | None = None) -> list[StoredChunk]:
         """Candidate chunks: dense + keyword search fused, with the question's translations (half weight)."""
         return hybrid_search(self.store, self.embedder, question, k or self.settings.candidates, filters,
-                             extra_queries=[(t, 0.5) for t in translations])
+                             extra_queries=[(t, 0.5) for t in translations],
+                             depth=depth or self.settings.search_depth)
 
     def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None, *,
                  language: str | None = None, translations: list[str] | None = None) -> list[Passage]:

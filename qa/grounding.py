@@ -97,10 +97,11 @@ def calendar_words() -> dict[str, str]:
     return words
 
 
-def _calendar_in(text: str) -> set[str]:
-    """The months and weekdays a (folded) text names, in any language, or dates as 2020-07-02."""
+def calendar_in(text: str) -> set[str]:
+    """The months and weekdays a text names, in any language dateparser knows ("mardi", "Tuesday" → tuesday),
+    or in dates written 2020-07-02."""
     table = calendar_words()
-    found = {table[w] for w in re.findall(r"\w+", text) if w in table}
+    found = {table[w] for w in re.findall(r"\w+", fold(text)) if w in table}
     found |= {_CALENDAR_KEYS[int(m) - 1] for m in _ISO_MONTH.findall(text) if 1 <= int(m) <= 12}
     return found
 
@@ -136,7 +137,7 @@ def unsupported_facts(answer: str, evidence: str, question: str = "", check_name
         dates = [calendar[w] for w in words if w in calendar]  # "July" for "juillet": not a name to spell alike
         if dates:
             if months_named is None:  # the answer may repeat the question's date ("in April 2020")
-                months_named = _calendar_in(haystack) | _calendar_in(fold(question))
+                months_named = calendar_in(haystack) | calendar_in(question)
             if not set(dates) <= months_named:
                 missing.append(name)
                 continue

@@ -185,21 +185,23 @@ class _VectorCache:
 
     def vectors(self, embedder, texts: list[str]) -> np.ndarray:
         key = embedder_name(embedder)
+        found: dict[str, np.ndarray] = {}
         with self.lock:
-            missing = list(dict.fromkeys(t for t in texts if (key, t) not in self.items))
+            for text in texts:
+                vector = self.items.get((key, text))
+                if vector is not None:
+                    self.items.move_to_end((key, text))
+                    found[text] = vector
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
         if missing:
             fresh = embed_array(embedder, missing)
-            with self.lock:
+            found.update(zip(missing, fresh))
+            with self.lock:  # what this call needs is in ``found``: evicting may drop any of it from the cache
                 for text, vector in zip(missing, fresh):
                     self.items[(key, text)] = vector
                 while len(self.items) > self.size:
                     self.items.popitem(last=False)
-        with self.lock:
-            out = []
-            for t in texts:
-                self.items.move_to_end((key, t))
-                out.append(self.items[(key, t)])
-        return np.stack(out) if out else np.zeros((0, 1), dtype=np.float32)
+        return np.stack([found[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
 
 
 _sentence_vectors = _VectorCache()

@@ -82,6 +82,8 @@ class Settings(BaseSettings):
 
     # retrieval
     candidates: int = Field(24, ge=1, description="Candidate chunks whose sentences are ranked for each question")
+    search_depth: int = Field(40, ge=1, description="Chunks taken from each ranking (dense, keyword; per phrasing of "
+                              "the question) before they are fused into the candidates")
     context_passages: int = Field(5, ge=1, description="Passages the model reads for an answer")
     answer_tokens: int = Field(120, ge=16, description="Most tokens the model may write for an answer")
     timeline_articles: int = Field(8, ge=1, description="Articles a story timeline reads (one short model call "

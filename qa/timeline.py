@@ -50,7 +50,7 @@ from qa.answers import Reply, check, format_passages, number_sentences
 from qa.articles import Article
 from qa.citations import CITATION
 from qa.embeddings import embed_array
-from qa.grounding import calendar_words, is_instruction, names_in, numbers_in, unsupported_facts
+from qa.grounding import calendar_in, is_instruction, names_in, numbers_in, unsupported_facts
 from qa.keyword import tokenize
 from qa.language import fold, function_words, question_language, stopwords
 from qa.llm import structured
@@ -207,12 +207,6 @@ def _squash(text: str) -> str:
     return " ".join(re.findall(r"\w+", fold(text)))
 
 
-def _calendar(text: str) -> set[str]:
-    """The months and weekdays a text names, in any language dateparser knows ("mardi", "Tuesday" → tuesday)."""
-    table = calendar_words()
-    return {table[w] for w in re.findall(r"\w+", fold(text)) if w in table}
-
-
 def date_words_in(when: str, text: str) -> bool:
     """Whether the date words are in ``text`` (an event's sentence): as written (case, accents and punctuation
     aside), or, when the model translated them, with numbers and month or day names that the text has too
@@ -220,10 +214,10 @@ def date_words_in(when: str, text: str) -> bool:
     (:func:`qa.grounding.unsupported_facts`)."""
     if _squash(when) in _squash(text):
         return True
-    named = _calendar(when)
+    named = calendar_in(when)
     if not numbers_in(when) and not named:
         return False  # nothing to check them by: "yesterday" may not be what the text says
-    return named <= _calendar(text) and not unsupported_facts(when, text, check_names=False)
+    return named <= calendar_in(text) and not unsupported_facts(when, text, check_names=False)
 
 
 def article_day(value: str | None) -> date | None:
@@ -293,7 +287,7 @@ def parse_when(words: str, base: date | None, languages: Iterable[str | None] = 
 
 def _precision_of(words: str) -> int:
     """2: the words hold a year; 1: a day's number or a month; 0: neither (a weekday, "hier")."""
-    return 2 if _YEAR.search(words) else 1 if numbers_in(words) or _MONTHS & _calendar(words) else 0
+    return 2 if _YEAR.search(words) else 1 if numbers_in(words) or _MONTHS & calendar_in(words) else 0
 
 
 def _reading(words: str, base: date | None, langs: tuple[str, ...], said: str = "") -> tuple[date, Precision] | None:
@@ -328,7 +322,7 @@ def sentence_date_words(sentence: str, languages: Iterable[str | None] = (), bas
     langs = [code for code in languages if code][:1] or None
     settings = {"RELATIVE_BASE": datetime(base.year, base.month, base.day, 12)} if base else None
     for words, _ in search_dates(sentence, languages=langs, settings=settings) or []:
-        if _calendar(words) or _YEAR.search(words):
+        if calendar_in(words) or _YEAR.search(words):
             tokens = words.split()
             while tokens and fold(tokens[-1].strip(".,;:")) in stopwords():  # "jeudi 24 janvier le"
                 tokens.pop()

@@ -346,3 +346,24 @@ def test_an_answer_left_in_the_passage_s_language_is_translated():
     assert not needs_translation(Checked(text="a nuclear war", chosen=chosen), passages, "en")
     assert not needs_translation(Checked(text="Jens Stoltenberg", chosen=chosen), passages, "en")  # names only
     assert not needs_translation(Checked(text="une guerre nucléaire", chosen=chosen), passages, "fr")
+
+
+def test_the_sentence_vector_cache_never_loses_what_a_call_needs():
+    """A full cache evicts while a call adds its new texts: the texts it already had must still come back."""
+    from qa.retrieval import _VectorCache
+
+    class Counting:
+        name = "counting"
+        calls: list[list[str]] = []
+
+        def embed_documents(self, texts):
+            self.calls.append(list(texts))
+            return [[float(len(t)), 1.0] for t in texts]
+
+    embedder, cache = Counting(), _VectorCache(size=3)
+    cache.vectors(embedder, ["a", "bb", "ccc"])
+    out = cache.vectors(embedder, ["a", "dddd", "eeeee", "ffffff"])  # "a" is cached, then the new ones evict it
+    assert out[:, 0].tolist() == [1.0, 4.0, 5.0, 6.0]
+    assert embedder.calls[-1] == ["dddd", "eeeee", "ffffff"]
+    assert len(cache.items) == 3
+    assert cache.vectors(embedder, ["ffffff"])[0, 0] == 6.0 and embedder.calls[-1] != ["ffffff"]
