@@ -22,7 +22,7 @@ from qa import Assistant  # noqa: E402
 from qa.evaluation import load_evalset  # noqa: E402
 from qa.language import question_language  # noqa: E402
 from qa.metrics import evidence_hit  # noqa: E402
-from qa.retrieval import SENTENCE_WEIGHTS, evidence_passages  # noqa: E402
+from qa.retrieval import SENTENCE_WEIGHTS, _sentence_vectors, evidence_passages  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -40,6 +40,7 @@ def main() -> None:
     parser.add_argument("evalsets", nargs="+")
     args = parser.parse_args()
     assistant = Assistant(store_dir=Path(args.store))
+    _sentence_vectors.size = 10**6  # every weighting ranks the same sentences: embed them once
     cache_path = RESULTS / "translations.json"
     cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
     rows = [r for path in args.evalsets for r in load_evalset(path) if r["answer"] is not None and r["evidence"]]
@@ -84,8 +85,8 @@ def main() -> None:
     results = [score(None, "chunks (hybrid ranking)")]
     grid = [SENTENCE_WEIGHTS]
     if args.grid:
-        for chunk_rank in (0.0, 0.1, 0.25, 0.5):
-            for keywords in (0.0, 0.02, 0.04, 0.08):
+        for chunk_rank in (0.0, 0.25, 0.5, 1.0, 2.0):
+            for keywords in (0.0, 0.04, 0.08):
                 for title in (0.0, 0.25, 0.5):
                     grid.append({"similarity": 1.0, "keywords": keywords, "chunk_rank": chunk_rank, "title": title})
     for weights in grid:
