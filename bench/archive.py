@@ -117,8 +117,10 @@ def step_parallel(args) -> None:
         t0 = time.perf_counter()
         stamp = int(time.time())
         with log.open("a") as err:
+            # each process gets half the CPUs (the one process had them all): the same cores, shared out
+            env = {**os.environ, "QA_THREADS": str(max(1, min(8, os.cpu_count() or 2) // 2))}
             procs = [subprocess.Popen([sys.executable, "ingest.py", "--chroma-url", f"{url}/two-{stamp}", "--store",
-                                       str(Path(tmp) / f"b{i}"), "--json", "--quiet", str(half)], cwd=ROOT,
+                                       str(Path(tmp) / f"b{i}"), "--json", "--quiet", str(half)], cwd=ROOT, env=env,
                                       stdout=subprocess.PIPE, stderr=err, text=True) for i, half in enumerate(halves)]
             reports = [json.loads(p.communicate()[0]) for p in procs]
         two_s = time.perf_counter() - t0
@@ -127,7 +129,7 @@ def step_parallel(args) -> None:
         "articles": args.articles, "cpus": os.cpu_count(),
         "one_process_s": round(one_s, 1), "one_process_chunks": one["chunks_written"],
         "two_processes_s": round(two_s, 1), "two_processes_chunks": chunks_two,
-        "speedup": round(one_s / two_s, 2),
+        "speedup": round(one_s / two_s, 2), "two_processes_threads_each": env["QA_THREADS"],
     }, notes="the same articles into fresh databases of one chroma run server; QA_THREADS as configured")
 
 
