@@ -286,6 +286,12 @@ def evidence_passages(question: str, chunks: list[StoredChunk], embedder, *, k: 
                 (lo <= w[2] and hi >= w[1]) or _gap(group[min(hi, w[2])], group[max(lo, w[1])]) is not None)
             if touches and max(hi, w[2]) - min(lo, w[1]) < MAX_PASSAGE_SENTENCES:
                 w[1], w[2] = min(w[1], lo), max(w[2], hi)
+                for other in [o for o in same if o is not w and o[1] <= w[2] and o[2] >= w[1]]:
+                    # grown over another passage of the article: one passage, in the place of the better one
+                    first, second = sorted((w, other), key=windows.index)
+                    first[1], first[2], first[3] = min(w[1], other[1]), max(w[2], other[2]), max(w[3], other[3])
+                    windows.remove(second)
+                    w = first
                 break
         else:
             for w in same:  # do not show a sentence twice

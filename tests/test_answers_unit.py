@@ -367,3 +367,19 @@ def test_the_sentence_vector_cache_never_loses_what_a_call_needs():
     assert embedder.calls[-1] == ["dddd", "eeeee", "ffffff"]
     assert len(cache.items) == 3
     assert cache.vectors(embedder, ["ffffff"])[0, 0] == 6.0 and embedder.calls[-1] != ["ffffff"]
+
+
+def test_a_passage_grown_over_another_absorbs_it(monkeypatch):
+    """Sentences picked in the order 3, 0, 1 (with the sentence before each): the passage [2, 3] grows to
+    [0, 3] over the passage [0]; the article's first sentence must not be shown twice."""
+    import qa.retrieval as retrieval
+
+    text = "Premier fait. Deuxième fait. Troisième fait. Quatrième fait. Cinquième fait."
+    chunk = _chunk(0, text)
+    found = retrieval._sentences_of([chunk])
+    monkeypatch.setattr(retrieval, "rank_sentences", lambda *a, **k: [found[i] for i in (3, 0, 1, 4, 2)])
+    passages = evidence_passages("question", [chunk], embedder=None, k=3)
+    shown = [span for p in passages for span in p.sentences]
+    assert len(shown) == len(set(shown))
+    assert [p.text for p in passages] == ["Premier fait. Deuxième fait. Troisième fait. Quatrième fait."]
+    assert [p.n for p in passages] == [1]
