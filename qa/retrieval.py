@@ -207,8 +207,8 @@ class _VectorCache:
 _sentence_vectors = _VectorCache()
 
 MAX_PASSAGE_SENTENCES = 4
-# weights of the sentence score, tuned on data/eval/questions.jsonl at 4,901 and 36,092 articles (docs/benchmarks.md)
-SENTENCE_WEIGHTS = {"similarity": 1.0, "keywords": 0.08, "chunk_rank": 0.5, "title": 0.5}
+# weights of the sentence score, tuned on data/eval/questions.jsonl (see docs/benchmarks.md)
+SENTENCE_WEIGHTS = {"similarity": 1.0, "keywords": 0.08, "chunk_rank": 0.25, "title": 0.5}
 
 
 def _sentences_of(chunks: list[StoredChunk]) -> list[_Sentence]:

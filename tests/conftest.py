@@ -130,3 +130,11 @@ def run_cli(*args: str, store: Path, timeout: float = 600, env: dict | None = No
     full_env = {**os.environ, "QA_STORE_DIR": str(store), **(env or {})}
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=full_env, capture_output=True, text=True,
                           timeout=timeout)
+
+
+def ctrl_c_as_in_a_terminal() -> None:
+    """``preexec_fn`` of a child the test interrupts with SIGINT: Ctrl-C acts as in a terminal even when the
+    tests run in the background, where the shell starts them with SIGINT ignored and every child inherits that."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

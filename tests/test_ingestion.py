@@ -262,7 +262,7 @@ def test_kill_9_then_resume_loses_nothing_and_duplicates_nothing(tmp_path, how):
     import sys
     import time
 
-    from tests.conftest import ROOT
+    from tests.conftest import ROOT, ctrl_c_as_in_a_terminal
 
     records = fixture_records("orangesum-120.jsonl.gz", limit=120)
     path = write_jsonl(tmp_path / "many.jsonl", records)
@@ -271,7 +271,8 @@ def test_kill_9_then_resume_loses_nothing_and_duplicates_nothing(tmp_path, how):
 
     env = {**os.environ, "QA_STORE_DIR": str(store)}
     proc = subprocess.Popen([sys.executable, "ingest.py", "--quiet", str(path)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ctrl_c_as_in_a_terminal)
     db = store / "articles.sqlite3"
     deadline = time.time() + 300
     stored = 0

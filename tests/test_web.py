@@ -20,7 +20,7 @@ import pytest
 
 from qa.articles import Article, Failure
 from qa.web import STATE_FILE, WebReader, canonical_url, is_url
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, ctrl_c_as_in_a_terminal
 
 ORANGE_PAGE = SAMPLES / "orangesum-10647.html"  # CC BY-SA 4.0 (data/samples/README.md)
 ORANGE_TITLE = "Côtes-d'Armor : une facture de gaz de 78.000 euros pour un local vide"
@@ -536,7 +536,8 @@ def test_ingest_py_takes_urls_and_watches_them(site, tmp_path):
     assert f"failed: {site.url('/private/x.html')}: disallowed by the site's robots.txt" in first.stderr
 
     watcher = subprocess.Popen([sys.executable, "ingest.py", "--quiet", "--watch", "0.005", feed], cwd=ROOT,
-                               env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=ctrl_c_as_in_a_terminal)
     try:
         lines = [watcher.stdout.readline() for _ in range(3)]  # the first run's two lines, then a round
         assert "0 added, 0 updated, 2 unchanged" in lines[0] and lines[1].startswith("store: ")
