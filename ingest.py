@@ -140,6 +140,5 @@ def _watch(assistant, urls: list[str], minutes: float, *, as_json: bool, status:
     return status
 
 
-
 if __name__ == "__main__":
     sys.exit(main())

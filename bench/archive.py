@@ -35,8 +35,6 @@ from common import CORPUS, ROOT, free_port, write_results
 DATABASE = "archive"
 
 
-
-
 @contextlib.contextmanager
 def chroma_server(path: Path):
     """A ``chroma run`` over ``path``: yields (its URL, its process)."""
@@ -117,8 +115,10 @@ def step_parallel(args) -> None:
         t0 = time.perf_counter()
         stamp = int(time.time())
         with log.open("a") as err:
-            # each process gets half the CPUs (the one process had them all): the same cores, shared out
-            env = {**os.environ, "QA_THREADS": str(max(1, min(8, os.cpu_count() or 2) // 2))}
+            # each process gets half the threads the one process had: the same cores, shared out
+            from qa.settings import get_settings
+
+            env = {**os.environ, "QA_THREADS": str(max(1, get_settings().threads // 2))}
             procs = [subprocess.Popen([sys.executable, "ingest.py", "--chroma-url", f"{url}/two-{stamp}", "--store",
                                        str(Path(tmp) / f"b{i}"), "--json", "--quiet", str(half)], cwd=ROOT, env=env,
                                       stdout=subprocess.PIPE, stderr=err, text=True) for i, half in enumerate(halves)]
@@ -130,7 +130,8 @@ def step_parallel(args) -> None:
         "one_process_s": round(one_s, 1), "one_process_chunks": one["chunks_written"],
         "two_processes_s": round(two_s, 1), "two_processes_chunks": chunks_two,
         "speedup": round(one_s / two_s, 2), "two_processes_threads_each": env["QA_THREADS"],
-    }, notes="the same articles into fresh databases of one chroma run server; QA_THREADS as configured")
+    }, notes="the same articles into fresh databases of one chroma run server; one process with QA_THREADS "
+          "as configured, then two with half of it each")
 
 
 QUERIES = [json.loads(line)["question"] for line in (ROOT / "data/eval/hard.jsonl").read_text().splitlines()

@@ -72,8 +72,6 @@ ASK_QUESTIONS = [
 ]
 
 
-
-
 def proc_status(pid: int) -> dict[str, int]:
     """VmRSS and VmHWM (peak resident memory) of a process, in kB (empty once it is gone)."""
     try:

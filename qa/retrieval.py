@@ -56,7 +56,9 @@ def dense_search(store: Store, embedder, query: str, k: int, filters: Filters | 
     return store.search(vector, k, where=(filters.to_where() if filters else None))
 
 
-RRF_K = 10  # the usual 60 flattens the top: 10 was better on questions.jsonl at 4,901 and 36,092 articles (docs/benchmarks.md)
+# the constant of reciprocal rank fusion: the usual 60 flattens the top of each ranking; 10 was better on
+# questions.jsonl at 4,901 and 36,092 articles (docs/benchmarks.md)
+RRF_K = 10
 
 
 def fuse(rankings: list[tuple[list[StoredChunk], float]]) -> list[StoredChunk]:

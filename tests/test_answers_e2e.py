@@ -179,8 +179,6 @@ def test_ask_command_line_json(store_dir):
     assert any("Reuters" in source["quote"] for source in payload["sources"]), payload
 
 
-
-
 @pytest.fixture(scope="module")
 def llama_server():
     """A real OpenAI-compatible server: llama.cpp's, serving the bundled 1.5B model on 127.0.0.1."""

@@ -34,8 +34,6 @@ def short_news(tmp_path) -> Path:
     return write_jsonl(tmp_path / "short-news.jsonl", records)
 
 
-
-
 class EmbeddingServer:
     """``python -m llama_cpp.server`` with embeddings on; its access log counts the embedding requests.
     The bundled model's GGUF names no pooling, which gives one vector per token: ``pooled`` sets mean pooling

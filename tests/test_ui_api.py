@@ -39,8 +39,6 @@ BRIDGE_QUESTION = "How long is the new harbour bridge in Riverton?"
 SEED_TITLE = SEED.read_text(encoding="utf-8").split("\n")[0]
 
 
-
-
 def make_assistant(folder: Path):
     """A small store from data/samples (the seed article and a few OrangeSum articles) plus one short English
     article the small model answers reliably; the small bundled model, and no query translation (speed)."""
