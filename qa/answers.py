@@ -215,6 +215,14 @@ def check(question: str, reply: Reply, passages: list[Passage], language: str, *
         if not holders:
             return Checked(text=text, unsupported=missing)
         chosen = holders[:1]
+    elif _unsupported(text, chosen, passages, context, language, with_article=False):
+        # its facts hold only with the rest of the article (the model named the wrong sentence of it): quote the
+        # sentence of that article that holds them by itself, when there is one
+        by_n = {p.n: p for p in passages}
+        articles = {by_n[s.passage].chunk.article_id for s in chosen}
+        holders = [s for s in numbered if by_n[s.passage].chunk.article_id in articles
+                   and not _unsupported(text, [s], passages, context, language, with_article=False)]
+        chosen = holders[:1] or chosen
     return Checked(text=text, chosen=chosen)
 
 
@@ -244,14 +252,15 @@ def finalize(question: str, checked: Checked, passages: list[Passage], language:
                   verified=verified)
 
 
-def _unsupported(text: str, chosen: list[Numbered], passages: list[Passage], context: str, language: str) -> list[str]:
-    """The answer's facts that the chosen sentences do not hold (names may also come from their article:
-    its title and the other passages of it shown to the model)."""
+def _unsupported(text: str, chosen: list[Numbered], passages: list[Passage], context: str, language: str, *,
+                 with_article: bool = True) -> list[str]:
+    """The answer's facts that the chosen sentences do not hold (``with_article``: names may also come from
+    their article, its title and the other passages of it shown to the model)."""
     by_n = {p.n: p for p in passages}
     evidence = " ".join(s.text for s in chosen)
     langs = {by_n[s.passage].chunk.lang for s in chosen}
     articles = {by_n[s.passage].chunk.article_id for s in chosen}
-    same = [p for p in passages if p.chunk.article_id in articles]
+    same = [p for p in passages if p.chunk.article_id in articles] if with_article else []
     setting = " ".join([p.chunk.title or "" for p in same] + [p.text for p in same])
     asked = set(re.findall(r"\w+", fold(context)))
     spelled = " ".join(p.text for p in passages if p.chunk.lang in langs)

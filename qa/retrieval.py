@@ -9,6 +9,7 @@ addressed to a model ("ignore previous instructions") is never part of a passage
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from threading import Lock
 
@@ -16,7 +17,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from qa.embeddings import embed_array, embedder_name
-from qa.grounding import is_instruction
+from qa.grounding import asks_for_number, is_instruction
 from qa.sentences import sentence_spans
 from qa.store import Store, StoredChunk
 
@@ -209,14 +210,22 @@ class _VectorCache:
 _sentence_vectors = _VectorCache()
 
 MAX_PASSAGE_SENTENCES = 4
-# weights of the sentence score, tuned on data/eval/questions.jsonl (see docs/benchmarks.md)
-SENTENCE_WEIGHTS = {"similarity": 1.0, "keywords": 0.08, "chunk_rank": 0.25, "title": 0.5}
+# a sentence scoring under this share of the best one opens no passage of its own: the k passages are the
+# best ones, not k whatever the store holds (a small model answers from a weak passage as readily as a good one)
+PASSAGE_FLOOR = 0.55
+# weights of the sentence score, tuned on data/eval/questions.jsonl at 4,901 and 36,092 articles (docs/benchmarks.md)
+SENTENCE_WEIGHTS = {"similarity": 1.0, "keywords": 2.0, "chunk_rank": 0.5, "title": 0.5, "number": 0.2}
 
 
 def _sentences_of(chunks: list[StoredChunk]) -> list[_Sentence]:
-    """The sentences of the candidate chunks, each once (chunks overlap), with its chunk's best rank."""
-    found: dict[tuple[str, int], _Sentence] = {}
+    """The sentences of the candidate chunks, each once (chunks overlap). A sentence's rank is its article's:
+    the rank of the article's best candidate chunk (the chunk that matched best is often not the one that
+    holds the answer, and a big archive pushes an article's other chunks down among look-alikes)."""
+    article_rank: dict[str, int] = {}
     for rank, chunk in enumerate(chunks):
+        article_rank.setdefault(chunk.article_id, rank)
+    found: dict[tuple[str, int], _Sentence] = {}
+    for chunk in chunks:
         for b, e in sentence_spans(chunk.text):
             key = (chunk.article_id, chunk.start + b)
             if key in found:
@@ -224,14 +233,24 @@ def _sentences_of(chunks: list[StoredChunk]) -> list[_Sentence]:
             text = chunk.text[b:e]
             if is_instruction(text):
                 continue
-            found[key] = _Sentence(chunk, chunk.start + b, chunk.start + e, text, rank)
+            found[key] = _Sentence(chunk, chunk.start + b, chunk.start + e, text, article_rank[chunk.article_id])
     return list(found.values())
+
+
+def _keyword_weights(keywords: set[str], sentence_words: list[set[str]]) -> dict[str, float]:
+    """Each question keyword's weight among these sentences, as a share of the question's: a word most of
+    them hold (the subject every candidate shares) weighs little, a rare one (the asked detail) much."""
+    n = len(sentence_words)
+    idf = {w: math.log((n + 1) / (sum(w in words for words in sentence_words) + 0.5)) for w in keywords}
+    total = sum(idf.values()) or 1.0
+    return {w: v / total for w, v in idf.items()}
 
 
 def rank_sentences(question: str, chunks: list[StoredChunk], embedder, translations: list[str] = (),
                    weights: dict | None = None) -> list[_Sentence]:
     """The candidate chunks' sentences, best first: similarity to the question (or its best translation),
-    shared keywords, the article's title similarity, and the rank of the chunk that holds it."""
+    the question's keywords it holds (rare ones among the candidates weigh more), the article's title
+    similarity and rank, and a figure when the question asks for one."""
     from qa.keyword import tokenize
 
     w = {**SENTENCE_WEIGHTS, **(weights or {})}
@@ -247,10 +266,13 @@ def rank_sentences(question: str, chunks: list[StoredChunk], embedder, translati
     if titles and w["title"]:
         title_vectors = _sentence_vectors.vectors(embedder, titles)
         title_sim = dict(zip(titles, (title_vectors @ query_vectors.T).max(axis=1)))
-    keywords = set(tokenize(" ".join(queries)))
-    for s, sim in zip(sentences, similarity):
-        shared = len(keywords & set(tokenize(s.text)))
-        s.score = (w["similarity"] * float(sim) + w["keywords"] * shared
+    words = [set(tokenize(s.text)) for s in sentences]
+    keyword_weight = _keyword_weights(set(tokenize(" ".join(queries))), words)
+    wants_number = any(asks_for_number(q) for q in queries)
+    for s, sim, held in zip(sentences, similarity, words):
+        shared = sum(v for k, v in keyword_weight.items() if k in held)
+        figure = wants_number and any(c.isdigit() for c in s.text)
+        s.score = (w["similarity"] * float(sim) + w["keywords"] * shared + w["number"] * figure
                    + w["title"] * float(title_sim.get(s.chunk.title, 0.0)) + w["chunk_rank"] / (1 + s.rank))
     return sorted(sentences, key=lambda s: s.score, reverse=True)
 
@@ -262,6 +284,7 @@ def evidence_passages(question: str, chunks: list[StoredChunk], embedder, *, k: 
     has them right there. A sentence already shown is not shown twice; passages of one article that
     touch are merged."""
     ranked = rank_sentences(question, chunks, embedder, translations, weights)
+    floor = ranked[0].score * PASSAGE_FLOOR if ranked else 0.0
     by_article: dict[str, list[_Sentence]] = {}
     for s in ranked:
         by_article.setdefault(s.chunk.article_id, []).append(s)
@@ -269,15 +292,15 @@ def evidence_passages(question: str, chunks: list[StoredChunk], embedder, *, k: 
         group.sort(key=lambda s: s.start)
     position = {id(s): i for group in by_article.values() for i, s in enumerate(group)}
     windows: list[list] = []  # [article_id, first index, last index, score, chunk]
-    picks = 0
+    considered = 0
     for s in ranked:
-        if picks >= k:
-            break
+        if len(windows) >= k or (considered >= k and s.score < floor):
+            break  # k passages, or nothing left that could open one
         group, i = by_article[s.chunk.article_id], position[id(s)]
         same = [w for w in windows if w[0] == s.chunk.article_id]
         if any(w[1] <= i <= w[2] for w in same):
             continue  # already shown
-        picks += 1
+        considered += 1
         lo = hi = i
         while lo > 0 and i - lo < before and _gap(group[lo - 1], group[lo]) is not None:
             lo -= 1
@@ -287,6 +310,8 @@ def evidence_passages(question: str, chunks: list[StoredChunk], embedder, *, k: 
             touches = (lo <= w[2] + 1 and hi >= w[1] - 1) and (
                 (lo <= w[2] and hi >= w[1]) or _gap(group[min(hi, w[2])], group[max(lo, w[1])]) is not None)
             if touches and max(hi, w[2]) - min(lo, w[1]) < MAX_PASSAGE_SENTENCES:
+                if considered > k:
+                    break  # past the k best sentences, a sentence only opens a passage: passages stay short
                 w[1], w[2] = min(w[1], lo), max(w[2], hi)
                 for other in [o for o in same if o is not w and o[1] <= w[2] and o[2] >= w[1]]:
                     # grown over another passage of the article: one passage, in the place of the better one
@@ -296,6 +321,8 @@ def evidence_passages(question: str, chunks: list[StoredChunk], embedder, *, k: 
                     w = first
                 break
         else:
+            if s.score < floor:
+                continue  # too weak to open a passage of its own
             for w in same:  # do not show a sentence twice
                 if w[1] <= lo <= w[2]:
                     lo = w[2] + 1

@@ -371,7 +371,8 @@ def test_the_sentence_vector_cache_never_loses_what_a_call_needs():
 
 def test_a_passage_grown_over_another_absorbs_it(monkeypatch):
     """Sentences picked in the order 3, 0, 1 (with the sentence before each): the passage [2, 3] grows to
-    [0, 3] over the passage [0]; the article's first sentence must not be shown twice."""
+    [0, 3] over the passage [0]; the article's first sentence must not be shown twice. The merged picks do not
+    count as passages: the next pick (4, past the 4-sentence cap) makes the second one, and nothing is left."""
     import qa.retrieval as retrieval
 
     text = "Premier fait. Deuxième fait. Troisième fait. Quatrième fait. Cinquième fait."
@@ -381,5 +382,65 @@ def test_a_passage_grown_over_another_absorbs_it(monkeypatch):
     passages = evidence_passages("question", [chunk], embedder=None, k=3)
     shown = [span for p in passages for span in p.sentences]
     assert len(shown) == len(set(shown))
-    assert [p.text for p in passages] == ["Premier fait. Deuxième fait. Troisième fait. Quatrième fait."]
-    assert [p.n for p in passages] == [1]
+    assert [p.text for p in passages] == ["Premier fait. Deuxième fait. Troisième fait. Quatrième fait.",
+                                          "Cinquième fait."]
+    assert [p.n for p in passages] == [1, 2]
+    assert len(evidence_passages("question", [chunk], embedder=None, k=1)) == 1
+
+
+def test_k_counts_the_passages_the_model_reads_not_the_sentences_picked(monkeypatch):
+    """Two articles; the best sentences of the first touch each other and merge into one passage: k=2 still
+    gives two passages, the second from the other article (a merged pick used to count as one of the k)."""
+    import qa.retrieval as retrieval
+
+    a, b = _chunk(0, "Un. Deux. Trois. Quatre."), _chunk(0, "Autre article.", article="b")
+    found = retrieval._sentences_of([a, b])
+    monkeypatch.setattr(retrieval, "rank_sentences", lambda *a, **k: [found[i] for i in (1, 2, 4, 0, 3)])
+    passages = evidence_passages("question", [a, b], embedder=None, k=2)
+    assert [(p.article_id, p.text) for p in passages] == [(a.article_id, "Un. Deux. Trois."), ("b", "Autre article.")]
+
+
+def test_a_sentence_ranks_with_its_article_and_rare_question_words_weigh_more():
+    """Every sentence of an article takes the rank of the article's best candidate chunk; the question's
+    words that few candidate sentences hold weigh more than the ones they all share."""
+    from qa.retrieval import _keyword_weights, _sentences_of
+
+    first, other = _chunk(0, "Un. Deux."), _chunk(0, "Autre.", article="b")
+    later = _chunk(1, "Trois. Quatre.").model_copy(update={"start": 10, "end": 24})
+    assert [s.rank for s in _sentences_of([first, other, later])] == [0, 0, 1, 0, 0]
+    weights = _keyword_weights({"forbes", "federer"}, [{"federer"}, {"federer", "tennis"}, {"federer", "forbes"}])
+    assert weights["forbes"] > 2 * weights["federer"] > 0
+    assert abs(sum(weights.values()) - 1.0) < 1e-9
+
+
+def test_a_fact_the_model_cites_from_the_wrong_sentence_of_its_article_is_quoted_where_it_is():
+    """The model names a sentence of the right article that lacks the answer ("Reuters" is in another passage of
+    it): the answer passes the check (names may come from the article) and the quote is the sentence that holds
+    it, not the one named. Another article's sentence is never taken."""
+    first, second = "Jens Stoltenberg a parlé mercredi à Reuters.", "Interrogé sur la Russie, il a répondu."
+    text = first + " Autre chose. " + second
+    chunk = _chunk(0, text)
+    passages = [Passage(n=1, chunk=chunk, text=first, start=0, end=len(first), sentences=[(0, len(first))]),
+                Passage(n=2, chunk=chunk, text=second, start=text.index(second), end=len(text),
+                        sentences=[(text.index(second), len(text))])]
+    checked = check("Quel média a interrogé Jens Stoltenberg ?", Reply(sentences=[2], answer="Reuters"), passages, "fr")
+    assert [s.text for s in checked.chosen] == [first]
+    other = _passages("Interrogé sur la Russie, il a répondu.", "Jens Stoltenberg a parlé mercredi à Reuters.")
+    checked = check("Quel média a interrogé Jens Stoltenberg ?", Reply(sentences=[1], answer="Reuters"), other, "fr")
+    assert [s.passage for s in checked.chosen] != [2]
+
+
+def test_a_sentence_far_below_the_best_opens_no_passage(monkeypatch):
+    """k=3 but the other article's best sentence scores under PASSAGE_FLOOR of the best: the model reads the
+    strong passages only, not a weak one that fills the count."""
+    import qa.retrieval as retrieval
+
+    a, b = _chunk(0, "Premier fait. Deuxième fait. Troisième fait. Quatrième fait."), _chunk(0, "Sans rapport.", article="b")
+    found = retrieval._sentences_of([a, b])
+    for s, score in zip(found, (1.0, 0.1, 0.2, 0.9, 0.9 * retrieval.PASSAGE_FLOOR)):
+        s.score = score
+    monkeypatch.setattr(retrieval, "rank_sentences", lambda *a, **k: sorted(found, key=lambda s: -s.score))
+    passages = evidence_passages("question", [a, b], embedder=None, k=3)
+    assert [p.text for p in passages] == ["Premier fait.", "Troisième fait. Quatrième fait."]
+    found[4].score = 1.01 * retrieval.PASSAGE_FLOOR
+    assert [p.article_id for p in evidence_passages("question", [a, b], embedder=None, k=3)] == ["a1", "a1", "b"]
