@@ -246,11 +246,26 @@ def _keyword_weights(keywords: set[str], sentence_words: list[set[str]]) -> dict
     return {w: v / total for w, v in idf.items()}
 
 
+def _with_previous(sentences: list[_Sentence]) -> list[str]:
+    """Each sentence's text after the sentence before it in its article, when that one is among them and
+    nothing but spacing separates the two; else the sentence alone."""
+    by_article: dict[str, list[_Sentence]] = {}
+    for s in sentences:
+        by_article.setdefault(s.chunk.article_id, []).append(s)
+    previous: dict[int, _Sentence] = {}
+    for group in by_article.values():
+        group = sorted(group, key=lambda s: s.start)
+        for a, b in zip(group, group[1:]):
+            if _gap(a, b) is not None:
+                previous[id(b)] = a
+    return [previous[id(s)].text + " " + s.text if id(s) in previous else s.text for s in sentences]
+
+
 def rank_sentences(question: str, chunks: list[StoredChunk], embedder, translations: list[str] = (),
                    weights: dict | None = None) -> list[_Sentence]:
-    """The candidate chunks' sentences, best first: similarity to the question (or its best translation),
-    the question's keywords it holds (rare ones among the candidates weigh more), the article's title
-    similarity and rank, and a figure when the question asks for one."""
+    """The candidate chunks' sentences, best first: the similarity to the question (or its best translation)
+    of the sentence, alone or after the one before it; the question's keywords it holds (the ones rare among
+    the candidates weigh more); its article's title similarity and rank; a figure when the question asks one."""
     from qa.keyword import tokenize
 
     w = {**SENTENCE_WEIGHTS, **(weights or {})}
@@ -260,7 +275,10 @@ def rank_sentences(question: str, chunks: list[StoredChunk], embedder, translati
     queries = [question, *translations]
     query_vectors = embed_array(embedder, queries)
     vectors = _sentence_vectors.vectors(embedder, [s.text for s in sentences])
-    similarity = (vectors @ query_vectors.T).max(axis=1)
+    # a sentence as the model reads it, after the one before it (a pronoun's name is often there): the better
+    # of the two similarities
+    in_context = _sentence_vectors.vectors(embedder, _with_previous(sentences))
+    similarity = np.maximum(vectors @ query_vectors.T, in_context @ query_vectors.T).max(axis=1)
     titles = sorted({s.chunk.title for s in sentences if s.chunk.title})
     title_sim = {}
     if titles and w["title"]:
