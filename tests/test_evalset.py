@@ -182,3 +182,41 @@ def test_hard_evidence_is_verbatim_in_the_cleaned_corpus(hard):
     for q in hard:
         for evidence in q["evidence"]:
             assert evidence in texts[q["article_id"]] and evidence in clean_text(texts[q["article_id"]]), q["id"]
+
+
+# ---------------------------------------------------------------- the dev split (held out from every tuning)
+
+
+@pytest.fixture(scope="module")
+def dev() -> list[dict]:
+    lines = (EVAL / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def test_dev_split_composition_and_schema(dev, hard, questions):
+    kinds = Counter(q["kind"] for q in dev)
+    assert len(dev) >= 100 and kinds["near-miss"] >= 15 and kinds["role"] >= 15
+    assert kinds["cross-lingual"] >= 25 and kinds["two-sentence"] >= 15
+    assert len({q["id"] for q in dev}) == len(dev)
+    used = {q["article_id"] for q in questions} | {q["article_id"] for q in hard} | {q.get("topic_article_id") for q in hard}
+    for q in dev:
+        assert q["kind"] in HARD_KINDS and q["lang"] in {"fr", "en"}, q["id"]
+        if q["kind"] == "near-miss":
+            assert q["answer"] is None and q["evidence"] == [] and q["article_id"] is None, q["id"]
+            assert q["topic_article_id"] and q["topic_article_id"] not in used, q["id"]
+            continue
+        assert q["article_id"] not in used, q["id"]
+        assert answer_matches(" ".join(q["evidence"]), q["answer"]), q["id"]
+        assert q["kind"] != "two-sentence" or len(q["evidence"]) == 2, q["id"]
+        for evidence in q["evidence"]:
+            assert not _runs(q["question"]) & _runs(evidence), q["id"]  # paraphrased
+
+
+@needs_corpus
+def test_dev_evidence_is_verbatim_in_the_cleaned_corpus(dev):
+    from qa.cleaning import clean_text
+
+    texts = _texts_of({q["article_id"] for q in dev if q["article_id"]})
+    for q in dev:
+        for evidence in q["evidence"]:
+            assert evidence in texts[q["article_id"]] and evidence in clean_text(texts[q["article_id"]]), q["id"]
