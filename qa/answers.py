@@ -208,22 +208,24 @@ def check(question: str, reply: Reply, passages: list[Passage], language: str, *
         return Checked(text=text, unsupported=[reason])
     missing = _unsupported(text, chosen, passages, context, language)
     if missing:
-        by_n = {p.n: p for p in passages}
-        articles = {by_n[s.passage].chunk.article_id for s in chosen}
-        holders = [s for s in numbered if by_n[s.passage].chunk.article_id in articles
-                   and not _unsupported(text, [s], passages, context, language)]
+        holders = _holders(text, chosen, passages, context, language)
         if not holders:
             return Checked(text=text, unsupported=missing)
         chosen = holders[:1]
     elif _unsupported(text, chosen, passages, context, language, with_article=False):
         # its facts hold only with the rest of the article (the model named the wrong sentence of it): quote the
         # sentence of that article that holds them by itself, when there is one
-        by_n = {p.n: p for p in passages}
-        articles = {by_n[s.passage].chunk.article_id for s in chosen}
-        holders = [s for s in numbered if by_n[s.passage].chunk.article_id in articles
-                   and not _unsupported(text, [s], passages, context, language, with_article=False)]
-        chosen = holders[:1] or chosen
+        chosen = _holders(text, chosen, passages, context, language, with_article=False)[:1] or chosen
     return Checked(text=text, chosen=chosen)
+
+
+def _holders(text: str, chosen: list[Numbered], passages: list[Passage], context: str, language: str, *,
+             with_article: bool = True) -> list[Numbered]:
+    """The sentences of the chosen sentences' articles that hold the answer's facts by themselves."""
+    by_n = {p.n: p for p in passages}
+    articles = {by_n[s.passage].chunk.article_id for s in chosen}
+    return [s for s in number_sentences(passages) if by_n[s.passage].chunk.article_id in articles
+            and not _unsupported(text, [s], passages, context, language, with_article=with_article)]
 
 
 def finalize(question: str, checked: Checked, passages: list[Passage], language: str, *,

@@ -300,7 +300,8 @@ def evidence_passages(question: str, chunks: list[StoredChunk], embedder, *, k: 
     """The ``k`` best short passages for ``question`` among the candidate ``chunks``, best first: each
     best sentence with up to ``before`` sentences before it and ``after`` after it, when the article
     has them right there. A sentence already shown is not shown twice; passages of one article that
-    touch are merged."""
+    touch are merged (on the k best sentences only), and k counts passages, not sentences. A sentence
+    under ``PASSAGE_FLOOR`` of the best opens no passage: fewer than k when the rest is weak."""
     ranked = rank_sentences(question, chunks, embedder, translations, weights)
     floor = ranked[0].score * PASSAGE_FLOOR if ranked else 0.0
     by_article: dict[str, list[_Sentence]] = {}
