@@ -214,8 +214,14 @@ def check(question: str, reply: Reply, passages: list[Passage], language: str, *
         chosen = holders[:1]
     elif _unsupported(text, chosen, passages, context, language, with_article=False):
         # its facts hold only with the rest of the article (the model named the wrong sentence of it): quote the
-        # sentence of that article that holds them by itself, when there is one
-        chosen = _holders(text, chosen, passages, context, language, with_article=False)[:1] or chosen
+        # sentence of that article that holds them by itself and shares more of the answer's words, if one does
+        from qa.keyword import tokenize
+
+        words = set(tokenize(text))
+        shared = max(len(words & set(tokenize(s.text))) for s in chosen)
+        better = [s for s in _holders(text, chosen, passages, context, language, with_article=False)
+                  if len(words & set(tokenize(s.text))) > shared]
+        chosen = [max(better, key=lambda s: len(words & set(tokenize(s.text))))] if better else chosen
     return Checked(text=text, chosen=chosen)
 
 

@@ -157,7 +157,8 @@ def timeline_passages(subject: str, chunks: list[StoredChunk], store: Store, emb
     title or lead names it; one of a group of wire copies), the article's lead and the passage that matches the
     subject best, when it is not in the lead."""
     translations = list(translations)
-    ranked = evidence_passages(subject, chunks, embedder, k=articles * 6, translations=translations)
+    # every article's best passage, however it compares with the best article's (no floor)
+    ranked = evidence_passages(subject, chunks, embedder, k=articles * 6, translations=translations, floor=0.0)
     best: dict[str, Passage] = {}
     for p in ranked:
         best.setdefault(p.article_id, p)

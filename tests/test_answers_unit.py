@@ -444,3 +444,15 @@ def test_a_sentence_far_below_the_best_opens_no_passage(monkeypatch):
     assert [p.text for p in passages] == ["Premier fait.", "Troisième fait. Quatrième fait."]
     found[4].score = 1.01 * retrieval.PASSAGE_FLOOR
     assert [p.article_id for p in evidence_passages("question", [a, b], embedder=None, k=3)] == ["a1", "a1", "b"]
+
+
+def test_a_sentence_that_only_shares_a_figure_does_not_take_the_quote():
+    """The named sentence tells the event but its figure is elsewhere in the article ("six" in another
+    sentence): the quote stays on the named sentence, not on one that only holds the figure."""
+    first, second = "Ces personnes ont été interpellées mardi en Isère.", "Toutes les six ont été placées en détention."
+    text = first + " " + second
+    chunk = _chunk(0, text)
+    passages = [Passage(n=1, chunk=chunk, text=text, start=0, end=len(text),
+                        sentences=[(0, len(first)), (len(first) + 1, len(text))])]
+    checked = check("", Reply(sentences=[1], answer="Six personnes ont été interpellées."), passages, "fr")
+    assert [s.text for s in checked.chosen] == [first]
