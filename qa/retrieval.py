@@ -297,14 +297,14 @@ def rank_sentences(question: str, chunks: list[StoredChunk], embedder, translati
 
 def evidence_passages(question: str, chunks: list[StoredChunk], embedder, *, k: int = 5, before: int = 1,
                       after: int = 0, translations: list[str] = (), weights: dict | None = None,
-                      floor: float = PASSAGE_FLOOR) -> list[Passage]:
+                      floor: float | None = None) -> list[Passage]:
     """The ``k`` best short passages for ``question`` among the candidate ``chunks``, best first: each
     best sentence with up to ``before`` sentences before it and ``after`` after it, when the article
     has them right there. A sentence already shown is not shown twice; passages of one article that
     touch are merged (on the k best sentences only), and k counts passages, not sentences. A sentence
-    under ``floor`` of the best opens no passage: fewer than k when the rest is weak."""
+    under ``floor`` (default ``PASSAGE_FLOOR``) of the best opens no passage: fewer than k when the rest is weak."""
     ranked = rank_sentences(question, chunks, embedder, translations, weights)
-    floor = ranked[0].score * floor if ranked else 0.0
+    floor = ranked[0].score * (PASSAGE_FLOOR if floor is None else floor) if ranked else 0.0
     by_article: dict[str, list[_Sentence]] = {}
     for s in ranked:
         by_article.setdefault(s.chunk.article_id, []).append(s)
