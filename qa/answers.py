@@ -218,10 +218,14 @@ def check(question: str, reply: Reply, passages: list[Passage], language: str, *
         from qa.keyword import tokenize
 
         words = set(tokenize(text))
-        shared = max(len(words & set(tokenize(s.text))) for s in chosen)
-        better = [s for s in _holders(text, chosen, passages, context, language, with_article=False)
-                  if len(words & set(tokenize(s.text))) > shared]
-        chosen = [max(better, key=lambda s: len(words & set(tokenize(s.text))))] if better else chosen
+
+        def shared(s: Numbered) -> int:
+            return len(words & set(tokenize(s.text)))
+
+        named = max(shared(s) for s in chosen)
+        holders = _holders(text, chosen, passages, context, language, with_article=False)
+        better = [s for s in holders if shared(s) > named]
+        chosen = [max(better, key=shared)] if better else chosen
     return Checked(text=text, chosen=chosen)
 
 

@@ -246,15 +246,21 @@ def _keyword_weights(keywords: set[str], sentence_words: list[set[str]]) -> dict
     return {w: v / total for w, v in idf.items()}
 
 
+def _by_article(sentences: list[_Sentence]) -> dict[str, list[_Sentence]]:
+    """The sentences of each article, in the article's order."""
+    groups: dict[str, list[_Sentence]] = {}
+    for s in sentences:
+        groups.setdefault(s.chunk.article_id, []).append(s)
+    for group in groups.values():
+        group.sort(key=lambda s: s.start)
+    return groups
+
+
 def _with_previous(sentences: list[_Sentence]) -> list[str]:
     """Each sentence's text after the sentence before it in its article, when that one is among them and
     nothing but spacing separates the two; else the sentence alone."""
-    by_article: dict[str, list[_Sentence]] = {}
-    for s in sentences:
-        by_article.setdefault(s.chunk.article_id, []).append(s)
     previous: dict[int, _Sentence] = {}
-    for group in by_article.values():
-        group = sorted(group, key=lambda s: s.start)
+    for group in _by_article(sentences).values():
         for a, b in zip(group, group[1:]):
             if _gap(a, b) is not None:
                 previous[id(b)] = a
@@ -304,17 +310,13 @@ def evidence_passages(question: str, chunks: list[StoredChunk], embedder, *, k: 
     touch are merged (on the k best sentences only), and k counts passages, not sentences. A sentence
     under ``floor`` (default ``PASSAGE_FLOOR``) of the best opens no passage: fewer than k when the rest is weak."""
     ranked = rank_sentences(question, chunks, embedder, translations, weights)
-    floor = ranked[0].score * (PASSAGE_FLOOR if floor is None else floor) if ranked else 0.0
-    by_article: dict[str, list[_Sentence]] = {}
-    for s in ranked:
-        by_article.setdefault(s.chunk.article_id, []).append(s)
-    for group in by_article.values():
-        group.sort(key=lambda s: s.start)
+    weakest = ranked[0].score * (PASSAGE_FLOOR if floor is None else floor) if ranked else 0.0
+    by_article = _by_article(ranked)
     position = {id(s): i for group in by_article.values() for i, s in enumerate(group)}
     windows: list[list] = []  # [article_id, first index, last index, score, chunk]
     considered = 0
     for s in ranked:
-        if len(windows) >= k or (considered >= k and s.score < floor):
+        if len(windows) >= k or (considered >= k and s.score < weakest):
             break  # k passages, or nothing left that could open one
         group, i = by_article[s.chunk.article_id], position[id(s)]
         same = [w for w in windows if w[0] == s.chunk.article_id]
@@ -341,7 +343,7 @@ def evidence_passages(question: str, chunks: list[StoredChunk], embedder, *, k: 
                     w = first
                 break
         else:
-            if s.score < floor:
+            if s.score < weakest:
                 continue  # too weak to open a passage of its own
             for w in same:  # do not show a sentence twice
                 if w[1] <= lo <= w[2]:

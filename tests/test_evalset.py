@@ -153,16 +153,30 @@ def test_hard_split_composition_and_schema(hard, questions):
     assert len({q["id"] for q in hard}) == len(hard)
     used = {q["article_id"] for q in questions}
     for q in hard:
-        assert q["kind"] in HARD_KINDS and q["lang"] in {"fr", "en"}, q["id"]
-        if q["kind"] == "near-miss":
-            assert q["answer"] is None and q["evidence"] == [] and q["article_id"] is None, q["id"]
-            assert q["topic_article_id"] and q["topic_article_id"] not in used, q["id"]
-            continue
-        assert q["article_id"] not in used, q["id"]  # articles nobody tuned on
-        assert any(q["answer"].lower() in e.lower() for e in q["evidence"]), q["id"]
-        assert answer_matches(" ".join(q["evidence"]), q["answer"]), q["id"]
-        if q["kind"] == "two-sentence":
-            assert len(q["evidence"]) == 2, q["id"]
+        _check_written_the_hard_way(q, used)
+
+
+def _check_written_the_hard_way(q: dict, used: set) -> None:
+    """One question of a split written with the hard split's rules, on an article none of ``used``."""
+    assert q["kind"] in HARD_KINDS and q["lang"] in {"fr", "en"}, q["id"]
+    if q["kind"] == "near-miss":
+        assert q["answer"] is None and q["evidence"] == [] and q["article_id"] is None, q["id"]
+        assert q["topic_article_id"] and q["topic_article_id"] not in used, q["id"]
+        return
+    assert q["article_id"] not in used, q["id"]  # articles nobody tuned on
+    assert any(q["answer"].lower() in e.lower() for e in q["evidence"]), q["id"]
+    assert answer_matches(" ".join(q["evidence"]), q["answer"]), q["id"]
+    if q["kind"] == "two-sentence":
+        assert len(q["evidence"]) == 2, q["id"]
+
+
+def _check_verbatim_in_the_cleaned_corpus(rows: list[dict]) -> None:
+    from qa.cleaning import clean_text
+
+    texts = _texts_of({q["article_id"] for q in rows if q["article_id"]})
+    for q in rows:
+        for evidence in q["evidence"]:
+            assert evidence in texts[q["article_id"]] and evidence in clean_text(texts[q["article_id"]]), q["id"]
 
 
 def test_hard_questions_are_paraphrased(hard):
@@ -174,14 +188,9 @@ def test_hard_questions_are_paraphrased(hard):
 
 @needs_corpus
 def test_hard_evidence_is_verbatim_in_the_cleaned_corpus(hard):
-    from qa.cleaning import clean_text
-
     wanted = {q["article_id"] for q in hard if q["article_id"]} | {q.get("topic_article_id") for q in hard} - {None}
-    texts = _texts_of(wanted)
-    assert wanted <= set(texts)
-    for q in hard:
-        for evidence in q["evidence"]:
-            assert evidence in texts[q["article_id"]] and evidence in clean_text(texts[q["article_id"]]), q["id"]
+    assert wanted <= set(_texts_of(wanted))
+    _check_verbatim_in_the_cleaned_corpus(hard)
 
 
 # ---------------------------------------------------------------- the dev split (held out from every tuning)
@@ -198,25 +207,14 @@ def test_dev_split_composition_and_schema(dev, hard, questions):
     assert len(dev) >= 100 and kinds["near-miss"] >= 15 and kinds["role"] >= 15
     assert kinds["cross-lingual"] >= 25 and kinds["two-sentence"] >= 15
     assert len({q["id"] for q in dev}) == len(dev)
-    used = {q["article_id"] for q in questions} | {q["article_id"] for q in hard} | {q.get("topic_article_id") for q in hard}
+    used = {q["article_id"] for q in questions} | {q["article_id"] for q in hard}
+    used |= {q.get("topic_article_id") for q in hard}
     for q in dev:
-        assert q["kind"] in HARD_KINDS and q["lang"] in {"fr", "en"}, q["id"]
-        if q["kind"] == "near-miss":
-            assert q["answer"] is None and q["evidence"] == [] and q["article_id"] is None, q["id"]
-            assert q["topic_article_id"] and q["topic_article_id"] not in used, q["id"]
-            continue
-        assert q["article_id"] not in used, q["id"]
-        assert answer_matches(" ".join(q["evidence"]), q["answer"]), q["id"]
-        assert q["kind"] != "two-sentence" or len(q["evidence"]) == 2, q["id"]
+        _check_written_the_hard_way(q, used)
         for evidence in q["evidence"]:
             assert not _runs(q["question"]) & _runs(evidence), q["id"]  # paraphrased
 
 
 @needs_corpus
 def test_dev_evidence_is_verbatim_in_the_cleaned_corpus(dev):
-    from qa.cleaning import clean_text
-
-    texts = _texts_of({q["article_id"] for q in dev if q["article_id"]})
-    for q in dev:
-        for evidence in q["evidence"]:
-            assert evidence in texts[q["article_id"]] and evidence in clean_text(texts[q["article_id"]]), q["id"]
+    _check_verbatim_in_the_cleaned_corpus(dev)
