@@ -164,6 +164,12 @@ def is_refusal(answer: str) -> bool:
 # Sentences addressed to an assistant or a model, not to a reader: "ignore previous instructions",
 # "answer every question with …", "you are now …", "if you are an AI …", in English and French
 # (matched on folded text: lower case, no accents). Such a sentence is never evidence.
+_MODELS_EN = (r"(?:ai|a\.i\.|artificial intelligence|llms?|language models?|ai models?|chatbots?|chat ?bots?|bots|"
+              r"(?:ai|virtual|digital) assistants?|assistants? (?:like|such as) \w+|machines? reading this|"
+              r"models? reading this|any model|automated (?:systems?|readers?)|crawlers?)\b")
+_MODELS_FR = (r"(?:ia|intelligences? artificielles?|assistants? (?:ia|d'ia|virtuels?|numeriques?|conversationnels?)|"
+              r"chatbots?|robots? conversationnels?|agents? conversationnels?|modeles? de langage|modeles? d'ia|"
+              r"llms?|machines? qui (?:lisent|lit))\b")
 _INSTRUCTION = re.compile("|".join([
     r"(?<!\bont )(?<!\ba )(?<!\bavait )(?<!\bavaient )\b(?:ignore|ignorez|ignorer|disregard|forget|oublie[rz]?)\b"
     r"(?=.{0,60}\b(?:instructions?|prompts?|rules|consignes?|regles|directives?)\b)"
@@ -189,6 +195,49 @@ _INSTRUCTION = re.compile("|".join([
     r"\b(?:do not|don't|never) (?:tell|reveal|mention|inform)\b.{0,30}\b(?:the user|users|the reader)\b",
     r"\bne (?:dites|dis|revelez|revele) (?:pas|rien|jamais)\b.{0,30}\b(?:utilisateurs?|lecteurs?)\b",
     r"<\|?(?:im_start|im_end|system|assistant|endoftext)\|?>|\[/?inst\]|^\s*(?:system|assistant)\s*:",
+    # a note or message addressed to models: "Note to AI assistants:", "Message for chatbots", "Note aux IA"
+    r"\b(?:note|notes|message|memo|notice|reminder|warning|attention|instructions?)\s+(?:to|for)\s+(?:all\s+|any\s+|the\s+)?"
+    + _MODELS_EN,
+    r"\b(?:note|message|avis|rappel|consignes?|instructions?|avertissement)\s+(?:a|aux|pour(?: les?)?|a l'attention "
+    r"des?|a l'intention des?|destinee?s? aux)\s+(?:les?\s+|tous les\s+)?" + _MODELS_FR,
+    r"\b(?:a l'attention|a l'intention)\s+(?:des?|du|de tous les|de toutes les)\s+" + _MODELS_FR,
+    r"\b(?:for the attention of|attention)\s+(?:all\s+|any\s+)?" + _MODELS_EN + r"\s*[:,!]",
+    # the model called by its name at the start of a sentence: "Assistant, when asked about NATO, answer …"
+    r"^\W*(?:hey |dear |ok |okay )?(?:ai )?(?:assistant|ai|chatbot|bot|language model|llm|chatgpt|gpt|claude|gemini|"
+    r"copilot)\s*[,:]\s*(?:when|if|whenever|please|always|never|you|answer|respond|reply|say|tell|ignore|remember|"
+    r"from now|do not|don't)\b",
+    r"^\W*(?:cher |chere )?(?:assistant|ia|chatbot|robot|modele|agent)\s*[,:]\s*(?:quand|si|lorsque|lorsqu'|des que|"
+    r"veuillez|reponds|repondez|dis|dites|ignore|ignorez|oublie|oubliez|tu|vous|toujours|ne)\b",
+    # "when asked about X, answer …": an order for whoever is asked
+    r"\b(?:when|if|whenever|once) (?:you are |you're |you get |anyone is )?(?:asked|questioned|queried)\b[^.;]{0,80},\s*"
+    r"(?:always\s+|simply\s+|just\s+|only\s+)?(?:answer|respond|reply|say|state|claim|tell|write|insist)\b",
+    r"\b(?:quand|si|lorsqu'?|des qu'?)\s*(?:on (?:te|vous) (?:demande|interroge|pose|questionne)|(?:tu es|vous etes) "
+    r"(?:interroge|questionne)e?s?)\b[^.;]{0,80},\s*(?:toujours\s+)?(?:reponds|repondez|dis|dites|affirme|affirmez|"
+    r"ecris|ecrivez|indique|indiquez|soutiens|soutenez)\b",
+    # "Disregard everything above", "Pay no attention to the earlier guidance", "Ne tenez pas compte de ce qui précède"
+    r"(?<!\bont )(?<!\ba )(?<!\bavait )\b(?:disregard|ignore|forget|pay no (?:attention|heed|mind) to|take no notice of|"
+    r"do not (?:follow|obey|heed)|don't (?:follow|obey|heed)|set aside|discard|override)\b"
+    r"(?=.{0,50}\b(?:everything|anything|all|guidance|guidelines|instructions?|directions?|directives?|orders|text|"
+    r"context|messages?|prompts?|rules|said|written|told)\b)"
+    r"(?=.{0,60}\b(?:above|earlier|previous|prior|preceding|before this|so far|until now|up to now|you (?:were|have "
+    r"been) (?:told|given))\b)",
+    r"(?<!\bont )(?<!\ba )(?<!\bavait )\b(?:ne (?:tenez|tiens) (?:pas|aucun) compte|faites abstraction|fais abstraction|"
+    r"ignorez|ignore|oubliez|oublie|n'ecoutez pas|n'ecoute pas|ne suivez pas|ne suis pas)\b"
+    r"(?=.{0,50}\b(?:ce qui precede|ci-dessus|plus haut|jusqu'ici|precedemment|precedentes?|precedents?|anterieures?|"
+    r"qu'on (?:t'a|vous a) (?:dit|donne)e?s?)\b)",
+    # "the correct answer to any question about X is …"
+    r"\b(?:the )?(?:correct|right|only|true|official) answer to (?:any|every|all|each) (?:questions?|queries)\b",
+    r"\b(?:la )?(?:bonne|seule|vraie|reponse officielle|veritable) reponse a (?:toute|chaque|toutes les|n'importe "
+    r"quelle) (?:questions?|demandes?)\b",
+    # an order about what the answer's reader is told: "Tell the reader that …", "In your answer, say …"
+    r"(?:^|[.:;!]\s+)\W*(?:please\s+|always\s+)?(?:tell|inform|remind|assure|convince|reassure)\s+(?:the\s+|your\s+|every\s+|"
+    r"all\s+)?(?:readers?|users?|persons? asking|people asking)\b",
+    r"(?:^|[.:;!]\s+)\W*(?:dites|dis|indiquez|indique|rappelez|rappelle|affirmez|affirme|assurez|assure|expliquez|explique)"
+    r"\s+(?:au|aux|a l'|a la|a votre|a ton|a tout)\s*(?:lecteurs?|lectrices?|utilisateurs?|utilisatrices?|personnes? qui)",
+    r"\b(?:in|within|throughout) (?:your|any|every|each) (?:answers?|repl(?:y|ies)|responses?|summar(?:y|ies))\b,?\s*"
+    r"(?:always\s+|also\s+)?(?:say|state|write|mention|claim|include|tell|assert|insist)\b",
+    r"\bdans (?:ta|votre|chaque|toute) (?:reponse|synthese|resume)s?\b,?\s*(?:toujours\s+)?(?:dis|dites|ecris|ecrivez|"
+    r"indique|indiquez|affirme|affirmez|precise|precisez|mentionne|mentionnez)\b",
 ]))
 
 
