@@ -37,10 +37,17 @@ def main() -> None:
                         "(default: the setting, QA_CANDIDATES)")
     parser.add_argument("--depth", type=int, help="chunks taken from each ranking before fusion "
                         "(default: the setting, QA_SEARCH_DEPTH)")
+    parser.add_argument("--before", type=int, help="sentences read before each best sentence (default: the "
+                        "setting, QA_PASSAGE_BEFORE)")
+    parser.add_argument("--after", type=int, help="sentences read after each best sentence (default: the setting, "
+                        "QA_PASSAGE_AFTER)")
     parser.add_argument("--out", default="evidence_rank.json", help="file name under bench/results")
     parser.add_argument("evalsets", nargs="+")
     args = parser.parse_args()
     assistant = Assistant(store_dir=Path(args.store))
+    before = assistant.settings.passage_before if args.before is None else args.before
+    after = assistant.settings.passage_after if args.after is None else args.after
+    sizes: list[int] = []  # characters the model reads at k=5
     _sentence_vectors.size = 10**6  # every weighting ranks the same sentences: embed them once
     cache_path = RESULTS / "translations.json"
     cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
@@ -76,7 +83,10 @@ def main() -> None:
                 for k in KS:
                     started = time.perf_counter()
                     passages = evidence_passages(row["question"], chunks, assistant.embedder, k=k,
-                                                 translations=translations, weights=weights)
+                                                 translations=translations, weights=weights, before=before,
+                                                 after=after)
+                    if k == 5:
+                        sizes.append(sum(len(p.text) for p in passages))
                     if k == KS[0]:  # the first call embeds the sentences (the later ones find them cached)
                         rank_ms.append(1000 * (time.perf_counter() - started))
                     hits[k] = any(evidence_hit(p.text, row["evidence"]) for p in passages)
@@ -102,7 +112,8 @@ def main() -> None:
         results.append(score(weights, "sentences " + ",".join(f"{k[:2]}={v}" for k, v in weights.items())))
     report = {"store": str(args.store), "chroma_url": assistant.settings.chroma_url,
               "articles": assistant.store.count_articles(), "candidates": args.candidates or assistant.settings.candidates,
-              "depth": args.depth or assistant.settings.search_depth,
+              "depth": args.depth or assistant.settings.search_depth, "before": before, "after": after,
+              "chars_read_at_5_median": statistics.median(sizes) if sizes else None,
               "evalsets": args.evalsets, "translation": not args.no_translation,
               "questions": len(rows), "search_ms_median": round(statistics.median(search_ms), 1),
               "sentence_rank_ms_median": round(statistics.median(rank_ms), 1) if rank_ms else None,

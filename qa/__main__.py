@@ -49,6 +49,8 @@ def cmd_retrieve(args) -> int:
 
 
 def cmd_ask(args) -> int:
+    from qa.answers import Found
+
     assistant = open_assistant(args, create=False)
     if args.json:
         answer = assistant.ask(args.question)
@@ -56,20 +58,21 @@ def cmd_ask(args) -> int:
         return 0
     answer = None
     for piece in assistant.stream(args.question):
-        if isinstance(piece, str):
-            print(piece, end="", flush=True)
+        if isinstance(piece, Found):
+            articles = len({p.article_id for p in piece.passages})
+            print(f"reading {len(piece.passages)} passage{'s' if len(piece.passages) != 1 else ''} of {articles} "
+                  f"article{'s' if articles != 1 else ''}…", file=sys.stderr, flush=True)
         else:
             answer = piece
-    print()
-    if answer.refused or answer.answer != answer.answer.strip():
-        print(f"\n{answer.answer}")
+    print(answer.answer)
     for s in answer.sources:
         print(f"\n[{s.n}] {s.title} — {', '.join(x for x in (s.source, s.date) if x)} ({s.article_id})\n    « {s.quote} »")
     return 0
 
 
 def cmd_eval(args) -> int:
-    from qa.evaluation import evaluate_answers, evaluate_retrieval, load_evalset, plot_recall, spread_sample
+    from qa.evaluation import (evaluate_answers, evaluate_retrieval, failure_table, load_evalset, plot_recall,
+                               spread_sample)
 
     assistant = open_assistant(args, create=False)
     rows = spread_sample(load_evalset(args.evalset)[: args.limit], args.sample)
@@ -91,11 +94,13 @@ def cmd_eval(args) -> int:
         print(f"  {kind:<14} n={values['questions']:<4} recall@5 {values['recall@5']:.3f}")
     if "answers" in report:
         a = report["answers"]["summary"]
-        print(f"answers ({a['questions']} questions): accuracy {a['answer_accuracy']}  when answered "
-              f"{a['accuracy_when_answered']}  citations {a['citation_accuracy']}  refusal rate {a['refusal_rate']}"
-              f"  false refusals {a['false_refusal_rate']}  language {a['language_agreement']}  median {a['seconds_median']} s")
+        print(f"answers ({a['questions']} questions): right {a['answer_accuracy']}  wrong {a['wrong_answers']}  "
+              f"unconfirmed {a['unconfirmed']}  false not-found {a['false_not_found']}  unanswerable held "
+              f"{a['unanswerable_held']}  citations {a['citation_accuracy']}  evidence read {a['evidence_read']}  "
+              f"shown {a['evidence_shown']}  language {a['language_agreement']}  median {a['seconds_median']} s")
         for kind, values in a["by_kind"].items():
             print(f"  {kind:<14} n={values['questions']:<4} accuracy {values['accuracy']}")
+        print("\nwhere the answers fail:\n" + failure_table(a))
     return 0
 
 
@@ -163,16 +168,22 @@ def cmd_doctor(args) -> int:
         print(f"store: {checkup.store}")
         for action in checkup.repaired:
             print(f"  repaired: {action}")
-        for article_id in checkup.lost:
+        for article_id in checkup.lost[:20]:
             print(f"  lost: {article_id} (its text is gone and its chunks do not cover it)")
+        if len(checkup.lost) > 20:
+            print(f"  lost: {len(checkup.lost) - 20} more articles (not listed)")
         for f in checkup.findings:
             detail = f": {f.detail}" if f.detail and f.detail != "ok" else ""
             print(f"  {'ok  ' if f.ok else 'FAIL'}  {f.check}{detail}")
         if checkup.sound:
             print("The store is sound.")
-        else:
+        elif args.repair:
+            print("Some problems remain (see above).")
+        elif checkup.repairable:
             print(f"The store has problems. Repair what can be repaired with: python -m qa doctor --store "
-                  f"{checkup.store} --repair" if not args.repair else "Some problems remain (see above).")
+                  f"{checkup.store} --repair")
+        else:
+            print("The store has problems that --repair cannot mend (see above).")
     return 0 if checkup.sound else 1
 
 
@@ -194,10 +205,15 @@ def cmd_import(args) -> int:
     assistant = open_assistant(args)
     with ProgressBar(args.quiet, "importing") as progress:
         counts = import_store(assistant.store, args.file, on_progress=progress)
+    failures = counts["failures"]
+    for failure in failures[:50]:
+        print(f"failed: {failure}", file=sys.stderr)
+    if len(failures) > 50:
+        print(f"failed: {len(failures) - 50} more records (not listed)", file=sys.stderr)
     stats = assistant.stats()
-    print(f"imported {counts['imported']} articles ({counts['unchanged']} already there) into {stats['store']}: "
-          f"{stats['articles']} articles, {stats['chunks']} chunks")
-    return 0
+    print(f"imported {counts['imported']} articles ({counts['unchanged']} already there, {len(failures)} failed) into "
+          f"{stats['store']}: {stats['articles']} articles, {stats['chunks']} chunks")
+    return 1 if failures else 0
 
 
 def cmd_setup(args) -> int:
@@ -224,14 +240,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("retrieve", help="print what the model would read for a question, best first")
     add_store_option(p)
-    p.add_argument("--k", type=int, default=5, help="how many best sentences (default 5); each comes with the "
-                   "sentence before it, and passages of one article that touch are merged")
+    p.add_argument("--k", type=int, default=5, help="how many passages (default 5): each best sentence with the "
+                   "sentences around it; passages of one article that touch are merged")
     p.add_argument("--json", action="store_true")
     p.add_argument("question")
     p.set_defaults(func=cmd_retrieve)
     p = sub.add_parser("ask", help="answer a question from the stored articles, with citations")
     add_store_option(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object: answer, sources, language, refused")
+    p.add_argument("--json", action="store_true", help="print one JSON object: answer, status (answered, "
+                   "unconfirmed, not_found), sources, language")
     p.add_argument("question")
     p.set_defaults(func=cmd_ask)
 

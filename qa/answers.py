@@ -7,8 +7,14 @@ the evidence is verbatim by construction. Then:
 
 1. the answer's numbers and names must be in the chosen sentences (their article for names), see
    :func:`qa.grounding.unsupported_facts`;
-2. a short yes/no question to the model, "does this sentence answer the question?", decides between
-   the answer and a refusal (its probability of "yes" against :data:`VERIFY_THRESHOLD`).
+2. a short yes/no question to the model, "does this sentence answer the question?" (its probability
+   of "yes" against :data:`VERIFY_THRESHOLD`);
+3. the judge: the same yes/no question asked of every passage, one probability each (see
+   :func:`judge_inputs`). Its best passage is a second opinion on where the answer is.
+
+Three outcomes (:attr:`Answer.status`): ``answered`` (cited), ``unconfirmed`` (passages were found but
+no answer is confirmed: the closest passages are shown as sources so the reader can judge) and
+``not_found`` (nothing relevant was found).
 
 The steps are plain functions over plain data, so that ``Assistant.ask``, ``Assistant.stream`` and
 the LangChain chain (``Assistant.chain``) run exactly the same logic.
@@ -19,18 +25,29 @@ from __future__ import annotations
 import json
 import re
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from qa.citations import CITATION
 from qa.grounding import NOT_FOUND, is_refusal, off_target, unsupported_facts
 from qa.language import fold
 from qa.numbers import localize_numbers
-from qa.prompts import language_name, refusal
+from qa.prompts import language_name, refusal, unconfirmed
 from qa.retrieval import Passage, Version
 
 # below this probability of "yes" from the verification question, the answer is refused (tuned on
 # data/eval/questions.jsonl: see docs/benchmarks.md)
 VERIFY_THRESHOLD = 0.6
+# a question none of whose passages the judge gives this probability of answering it finds nothing relevant
+# ("the articles don't say"); above it, an answer that is not confirmed shows the closest passages
+RELEVANT_THRESHOLD = 0.2
+# the judge's best passage confirms an answer that cites it when the judge gives it at least this
+JUDGE_AGREES = 0.5
+# the closest passages shown when no answer is confirmed
+CLOSEST_PASSAGES = 3
+
+Status = Literal["answered", "unconfirmed", "not_found"]
 
 
 class Source(BaseModel):
@@ -58,7 +75,9 @@ class Answer(BaseModel):
     answer: str
     sources: list[Source] = Field(default_factory=list)
     language: str
-    refused: bool = False
+    status: Status = Field("answered", description="answered (cited), unconfirmed (the closest passages are the "
+                           "sources: no answer confirmed), not_found (nothing relevant in the articles)")
+    refused: bool = Field(False, description="True unless answered (unconfirmed or not_found)")
     standalone_question: str | None = None
     unsupported: list[str] = Field(default_factory=list, description="facts the check could not find")
     verified: float | None = Field(None, description="the model's probability that the evidence answers the question")
@@ -67,6 +86,14 @@ class Answer(BaseModel):
     @property
     def text(self) -> str:
         return self.answer
+
+
+class Found(BaseModel):
+    """Yielded first by ``Assistant.stream``: the passages the model is about to read, shown while it reads."""
+
+    question: str
+    language: str
+    passages: list[Passage] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------- the prompt
@@ -150,28 +177,6 @@ def parse_reply(raw: str) -> Reply:
     return Reply(sentences=numbers, answer=re.sub(r"\s*[(\[]\d+[)\]]", "", text).strip())
 
 
-_ANSWER_FIELD = re.compile(r'"answer"\s*:\s*"')
-
-
-def streamed_answer(partial: str) -> str:
-    """The answer field of a partly written JSON reply, as far as it goes (for streaming to the reader)."""
-    match = _ANSWER_FIELD.search(partial)
-    if not match:
-        return ""
-    out, escaped = [], False
-    for char in partial[match.end():]:
-        if escaped:
-            out.append({"n": "\n", "t": " ", '"': '"', "\\": "\\", "/": "/"}.get(char, ""))
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == '"':
-            break
-        else:
-            out.append(char)
-    return "".join(out)
-
-
 # ---------------------------------------------------------------- answer check
 
 
@@ -240,23 +245,59 @@ def _holders(text: str, chosen: list[Numbered], passages: list[Passage], context
 
 def finalize(question: str, checked: Checked, passages: list[Passage], language: str, *,
              standalone: str | None = None, verified: float | None = None,
-             threshold: float = VERIFY_THRESHOLD) -> Answer:
-    """The :class:`Answer`: the checked text with its citations and the evidence sentences as sources, or a
-    refusal when the model refused, the check failed or the verification said no."""
-    if not checked.chosen or (verified is not None and verified < threshold):
-        return Answer(question=question, answer=refusal(language), language=language, refused=True,
-                      standalone_question=standalone, unsupported=checked.unsupported, verified=verified)
+             threshold: float = VERIFY_THRESHOLD, judged: dict[int, float] | None = None) -> Answer:
+    """The :class:`Answer`. ``answered``: the checked text with its citations and the evidence sentences as
+    sources, when the check passed and the evidence is confirmed (see :func:`confirmed`). Otherwise
+    ``unconfirmed`` with the closest passages as sources, or ``not_found`` when no passage is relevant
+    (``judged``: the judge's probability that each passage answers, by passage number)."""
+    if checked.chosen and confirmed(checked, verified, threshold, judged):
+        return _answered(question, checked, passages, language, standalone, verified)
+    if passages and (not judged or max(judged.values()) >= RELEVANT_THRESHOLD):
+        closest = closest_passages(checked, passages, judged)
+        sources = [_source(p, p.start, p.end) for p in closest]
+        marks = "".join(f"[{p.n}]" for p in closest)
+        return Answer(question=question, answer=f"{unconfirmed(language)} {marks}", sources=sources, language=language,
+                      status="unconfirmed", refused=True, standalone_question=standalone,
+                      unsupported=checked.unsupported, verified=verified)
+    return Answer(question=question, answer=refusal(language), language=language, status="not_found", refused=True,
+                  standalone_question=standalone, unsupported=checked.unsupported, verified=verified)
+
+
+def confirmed(checked: Checked, verified: float | None, threshold: float = VERIFY_THRESHOLD,
+              judged: dict[int, float] | None = None) -> bool:
+    """Whether a checked answer is confirmed: the verification says yes (at ``threshold``), or the judge's best
+    passage is the one the answer cites (two signals with different errors agree)."""
+    if verified is None or verified >= threshold:
+        return True
+    if judged and max(judged.values()) >= JUDGE_AGREES:
+        best = {n for n, p in judged.items() if p == max(judged.values())}
+        return any(s.passage in best for s in checked.chosen)
+    return False
+
+
+def closest_passages(checked: Checked, passages: list[Passage], judged: dict[int, float] | None = None,
+                     n: int = CLOSEST_PASSAGES) -> list[Passage]:
+    """The passages shown when no answer is confirmed: the one holding the model's candidate evidence, then the
+    judge's best (or the retrieval's order)."""
+    order = sorted(passages, key=lambda p: -(judged or {}).get(p.n, 0.0)) if judged else list(passages)
+    first = [p for p in passages if any(s.passage == p.n for s in checked.chosen)]
+    return list({p.n: p for p in [*first, *order]}.values())[:n]
+
+
+def _source(p: Passage, start: int, end: int) -> Source:
+    return Source(n=p.n, article_id=p.chunk.article_id, title=p.chunk.title, source=p.chunk.source, date=p.chunk.date,
+                  url=p.chunk.url, lang=p.chunk.lang, quote=p.text[start - p.start:end - p.start], start=start, end=end,
+                  chunk_id=p.chunk.id, also=p.also)
+
+
+def _answered(question: str, checked: Checked, passages: list[Passage], language: str, standalone: str | None,
+              verified: float | None) -> Answer:
     by_n = {p.n: p for p in passages}
     cited = list(dict.fromkeys(s.passage for s in checked.chosen))
     sources = []
     for n in cited:
         spans = [s for s in checked.chosen if s.passage == n]
-        p = by_n[n]
-        start, end = spans[0].start, spans[-1].end
-        sources.append(Source(n=n, article_id=p.chunk.article_id, title=p.chunk.title, source=p.chunk.source,
-                              date=p.chunk.date, url=p.chunk.url, lang=p.chunk.lang,
-                              quote=p.text[start - p.start:end - p.start], start=start, end=end, chunk_id=p.chunk.id,
-                              also=p.also))
+        sources.append(_source(by_n[n], spans[0].start, spans[-1].end))
     text = checked.text.rstrip()
     marks = "".join(f"[{n}]" for n in cited)
     text = f"{text[:-1]} {marks}{text[-1]}" if text[-1] in ".!?" else f"{text} {marks}"
@@ -306,6 +347,12 @@ def verification_inputs(question: str, checked: Checked, passages: list[Passage]
     return {"question": question, "evidence": evidence}
 
 
+def judge_inputs(question: str, passages: list[Passage], language: str) -> list[dict]:
+    """What the judge reads, one per passage: the question and the passage's text (numbers written as the
+    question's language writes them), for the yes/no prompt ``judge_passage``."""
+    return [{"question": question, "passage": localize_numbers(p.text, p.chunk.lang, language)} for p in passages]
+
+
 def yes_probability(top_logprobs: list[dict]) -> float:
     """P(yes) / (P(yes) + P(no)) from the first token's top log-probabilities (OpenAI's format)."""
     import math
@@ -328,6 +375,7 @@ def format_history(history: list[tuple[str, str]], turns: int = 3) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["Answer", "Checked", "Source", "Reply", "NOT_FOUND", "check", "VERIFY_THRESHOLD", "answer_schema", "finalize",
-           "format_passages", "parse_reply", "prompt_inputs", "streamed_answer", "verification_inputs",
+__all__ = ["Answer", "Found", "Checked", "Source", "Reply", "NOT_FOUND", "check", "VERIFY_THRESHOLD", "answer_schema", "finalize",
+           "confirmed", "closest_passages", "judge_inputs",
+           "format_passages", "parse_reply", "prompt_inputs", "verification_inputs",
            "yes_probability"]

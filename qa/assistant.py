@@ -15,14 +15,16 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel, ConfigDict, Field
 
 from qa import prompts
-from qa.answers import (Answer, Checked, answer_schema, check, finalize, format_history, needs_translation,
-                        number_sentences, parse_reply, prompt_inputs, streamed_answer, verification_inputs)
+from qa.answers import (JUDGE_AGREES, Answer, Checked, Found, answer_schema, check, confirmed, finalize, format_history,
+                        judge_inputs, needs_translation, number_sentences, parse_reply, prompt_inputs,
+                        verification_inputs)
 from qa.articles import Article
 from qa.embeddings import embedder_name, get_embedder
 from qa.grounding import is_refusal, unsupported_facts
 from qa.ingestion import IngestReport, ProgressCallback, ingest_files, ingest_paths, ingest_urls, rebuild
 from qa.language import question_language
-from qa.llm import LocalChatModel, get_chat_model, model_errors, model_label, structured, yes_probability
+from qa.llm import (LocalChatModel, get_chat_model, model_errors, model_label, structured, yes_probabilities,
+                    yes_probability)
 from qa.retrieval import Filters, Passage, evidence_passages, hybrid_search, with_versions
 from qa.settings import Settings, get_settings
 from qa.store import ArticleInfo, NoArticlesError, Store, StoredChunk
@@ -62,6 +64,8 @@ class Asked(BaseModel):
     raw: str = ""
     checked: Checked = Field(default_factory=Checked)
     verified: float | None = None
+    judged: dict[int, float] = Field(default_factory=dict)  # the judge's P(yes) of each passage, by number
+    route: str = "generator"  # which reading gave the answer: all the passages, or the judge's best one alone
     started: float = Field(default_factory=time.perf_counter)
 
 
@@ -185,7 +189,8 @@ class Assistant:
             translations = self.translate(question, language)
         chunks = self.search(question, filters=filters, translations=translations)
         passages = evidence_passages(question, chunks, self.embedder, k=k or self.settings.context_passages,
-                                     translations=translations)
+                                     translations=translations, before=self.settings.passage_before,
+                                     after=self.settings.passage_after)
         return with_versions(self.store, passages)  # a story's other versions: "also published by"
 
     def translate(self, question: str, language: str | None = None) -> list[str]:
@@ -257,45 +262,86 @@ class Assistant:
         schema = answer_schema(len(number_sentences(asked.passages)), allowed)
         return structured(self.llm, schema, self.settings).bind(max_tokens=self.settings.answer_tokens)
 
-    def _generate(self, asked: Asked, first: str | None = None) -> Asked:
+    def _generate(self, asked: Asked) -> Asked:
         """Ask the model, check its reply; when the check or the verification rejects the evidence it
         named, ask again (``answer_attempts``) with those sentences ruled out by the schema. The prompt is
-        the same, so llama.cpp reuses it whole: a second attempt costs only the reply and its check."""
+        the same, so llama.cpp reuses it whole: a second attempt costs only the reply and its check. When no
+        answer is confirmed that way, the judge's route: the answer read from the judge's best passage alone."""
         if not asked.passages:
             return asked
         allowed = [s.number for s in number_sentences(asked.passages)]
         messages = self._answer_messages(asked)
         rejected: list[str] = []
-        for attempt in range(self.settings.answer_attempts):
-            if attempt == 0 and first is not None:
-                asked.raw = first
-            else:
-                asked.raw = str(self._answer_model(asked, allowed).invoke(messages).content)
+        candidate = None  # the first answer whose facts hold but that is not confirmed: its passage is shown first
+        for _ in range(self.settings.answer_attempts):
+            asked.raw = str(self._answer_model(asked, allowed).invoke(messages).content)
             self._check(asked)
             reply = parse_reply(asked.raw)
-            if asked.checked.chosen and (asked.verified is None or asked.verified >= self.settings.verify_threshold):
+            if asked.checked.chosen and confirmed(asked.checked, asked.verified, self.settings.verify_threshold,
+                                                  asked.judged):
                 return asked
+            if asked.checked.chosen and candidate is None:
+                candidate = (asked.raw, asked.checked, asked.verified)
             rejected += [fact for fact in asked.checked.unsupported if fact not in rejected]
             allowed = [n for n in allowed if n not in reply.sentences]
             if not reply.sentences or is_refusal(reply.answer) or not allowed:
                 break  # the model's own refusal, or nothing left to choose from
+        if candidate is not None:
+            asked.raw, asked.checked, asked.verified = candidate
         asked.checked.unsupported = rejected
+        self._from_best_passage(asked)
         return asked
 
-    def _check(self, asked: Asked) -> Asked:
-        """The fact check of the reply, then the model's probability that the evidence answers the question."""
+    def _from_best_passage(self, asked: Asked) -> None:
+        """The judge's route: when the judge says a passage answers (``JUDGE_AGREES``), the model reads that
+        passage alone and its answer is checked against it (the 1.5B model picks the right sentence of one
+        passage far more often than among twenty). Taken when its facts hold; the judge is its confirmation."""
+        if not asked.judged or max(asked.judged.values()) < JUDGE_AGREES:
+            return
+        best = max(asked.judged, key=asked.judged.get)
+        alone = asked.model_copy(update={"passages": [p for p in asked.passages if p.n == best]})
+        if any(s.passage == best for s in asked.checked.chosen):
+            return  # the model already answered from it, and that answer was not confirmed
+        alone.raw = str(self._answer_model(alone).invoke(self._answer_messages(alone)).content)
+        self._check(alone, verify=False)
+        if alone.checked.chosen:
+            asked.raw, asked.checked, asked.route = alone.raw, alone.checked, "judge"
+            asked.verified = asked.judged[best]  # the judge's yes is what confirms it
+
+    def _check(self, asked: Asked, verify: bool = True) -> Asked:
+        """The fact check of the reply, then (``verify``) the model's probability that the evidence answers the
+        question."""
         asked.checked = check(asked.question, parse_reply(asked.raw), asked.passages, asked.language,
                               standalone=asked.standalone if asked.standalone != asked.question else None)
         if needs_translation(asked.checked, asked.passages, asked.language):
             self._translate_answer(asked)
-        # asked in the evidence's language when the question was translated into it: the small model judges
-        # a French question about an English sentence worse than the same question in English
         langs = {p.chunk.lang for p in asked.passages if any(s.passage == p.n for s in asked.checked.chosen)}
-        question = asked.translations[0] if asked.translations and asked.language not in langs else asked.standalone
+        question = self._question_for(asked, langs)
         inputs = verification_inputs(question, asked.checked, asked.passages, asked.language)
-        if inputs is not None and self.settings.verify_answers:
+        if verify and inputs is not None and self.settings.verify_answers:
             messages = prompts.template("verify_answer").invoke(inputs).to_messages()
             asked.verified = round(yes_probability(self.side_llm, messages), 4)
+        return asked
+
+    def _question_for(self, asked: Asked, langs: set) -> str:
+        """The question as the model is asked it about evidence in ``langs``: in the evidence's language when the
+        question was translated into it (the small model judges a French question about an English sentence
+        worse than the same question in English)."""
+        return asked.translations[0] if asked.translations and asked.language not in langs else asked.standalone
+
+    def _judge(self, asked: Asked) -> Asked:
+        """The judge: the model's probability that each passage answers the question (``Asked.judged``), a
+        second opinion on where the answer is (see :func:`qa.answers.confirmed`)."""
+        if not (self.settings.judge_passages and asked.passages):
+            return asked
+        # passages asked with the same question one after the other: llama.cpp reuses the question's prefix
+        order = sorted(asked.passages, key=lambda p: self._question_for(asked, {p.chunk.lang}) != asked.standalone)
+        conversations = []
+        for p in order:
+            inputs = judge_inputs(self._question_for(asked, {p.chunk.lang}), [p], asked.language)[0]
+            conversations.append(prompts.template("judge_passage").invoke(inputs).to_messages())
+        probabilities = yes_probabilities(self.side_llm, conversations)
+        asked.judged = {p.n: round(x, 4) for p, x in zip(order, probabilities)}
         return asked
 
     def _translate_answer(self, asked: Asked) -> None:
@@ -310,7 +356,7 @@ class Assistant:
     def _finish(self, asked: Asked) -> Answer:
         answer = finalize(asked.question, asked.checked, asked.passages, asked.language, verified=asked.verified,
                           standalone=asked.standalone if asked.standalone != asked.question else None,
-                          threshold=self.settings.verify_threshold)
+                          threshold=self.settings.verify_threshold, judged=asked.judged)
         answer.seconds = round(time.perf_counter() - asked.started, 3)
         return answer
 
@@ -321,7 +367,8 @@ class Assistant:
         Input: a question string or ``{"question": str, "history": [(q, a), ...], "filters": Filters}``.
         Output: :class:`Answer`.
         """
-        return (RunnableLambda(self._prepare) | RunnableLambda(lambda asked: self._generate(asked))
+        return (RunnableLambda(self._prepare) | RunnableLambda(self._judge)
+                | RunnableLambda(lambda asked: self._generate(asked))
                 | RunnableLambda(self._finish)).with_config(run_name="newsdesk_qa")
 
     @_model_call
@@ -330,23 +377,21 @@ class Assistant:
 
     @_model_call
     def stream(self, question: str, history: History | None = None,
-               filters: Filters | None = None) -> Iterator[str | Answer]:
-        """Yield the answer's text as the model writes it, then the checked :class:`Answer` last.
-
-        The final Answer may differ from the streamed text: it carries its citations, and an answer
-        whose facts are not in its evidence, or that the verification rejects, becomes a refusal.
-        """
+               filters: Filters | None = None) -> Iterator[Found | Answer]:
+        """Yield what was found first (:class:`~qa.answers.Found`: the passages the model is about to read), then
+        the checked :class:`Answer`. The answer is shown only once checked: nothing shown is taken back."""
         asked = self._prepare(Asked(question=question, history=history or [], filters=filters))
-        if asked.passages:  # the first attempt is streamed; another one (see _generate) is not
-            raw, shown = [], ""
-            for chunk in self._answer_model(asked).stream(self._answer_messages(asked)):
-                raw.append(str(chunk.content))
-                text = streamed_answer("".join(raw))
-                if len(text) > len(shown) and not "NOT_FOUND".startswith(text.strip()[:9] or "-"):
-                    yield text[len(shown):]
-                    shown = text
-            self._generate(asked, first="".join(raw))
-        yield self._finish(asked)
+        yield Found(question=asked.question, language=asked.language, passages=asked.passages)
+        yield self._finish(self._generate(self._judge(asked)))
+
+    @_model_call
+    def trace(self, question: str, history: History | None = None,
+              filters: Filters | None = None) -> tuple[Answer, Asked]:
+        """The answer with what led to it (passages read, the judge's probabilities, the model's reply and its
+        check): what ``python -m qa eval`` reads to say at which stage an answer failed."""
+        asked = self._generate(self._judge(self._prepare(Asked(question=question, history=history or [],
+                                                               filters=filters))))
+        return self._finish(asked), asked
 
     # ------------------------------------------------------------ summaries (qa/summaries/)
     @_model_call

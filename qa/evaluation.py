@@ -73,40 +73,102 @@ def evaluate_retrieval(rows: list[dict], retrieve: Retriever, *, show_progress: 
     return result
 
 
+# the stages where an answer goes wrong, in pipeline order (see :func:`failure_stage`)
+STAGES = ("right", "evidence not read", "read but not chosen", "chosen but answer wrong", "right but not confirmed",
+          "near-miss answered", "unanswerable held")
+
+
+def failure_stage(row: dict, answer, asked) -> str:
+    """Where the answer to ``row`` went wrong, in pipeline order: the evidence is not in what the model read;
+    it was read but the model's evidence sentences (its reply's, checked or not) are other ones; they are the
+    evidence but the answer is wrong; the answer is right but was not confirmed. An unanswerable question is
+    held unless answered."""
+    if row["answer"] is None:
+        return "near-miss answered" if answer.status == "answered" else "unanswerable held"
+    expected = [row["answer"], *row.get("accept", [])]
+    if answer.status == "answered" and any(answer_matches(answer.answer, e) for e in expected):
+        return "right"
+    if not any(evidence_hit(p.text, row["evidence"]) for p in asked.passages):
+        return "evidence not read"
+    from qa.answers import evidence_of, parse_reply
+
+    chosen = asked.checked.chosen or evidence_of(parse_reply(asked.raw), asked.passages)
+    if not any(evidence_hit(s.text, row["evidence"]) or any(evidence_hit(e, [s.text]) for e in row["evidence"])
+               for s in chosen):
+        return "read but not chosen"
+    candidate = asked.checked.text or parse_reply(asked.raw).answer
+    if answer.status != "answered" and any(answer_matches(candidate, e) for e in expected):
+        return "right but not confirmed"
+    return "chosen but answer wrong"
+
+
 def evaluate_answers(rows: list[dict], assistant, *, show_progress: bool = True) -> dict:
-    """Ask every question; score accuracy, citations, refusals, language and latency."""
+    """Ask every question; score accuracy, citations, outcomes (answered, unconfirmed, not found), the stage
+    where each wrong answer failed, language and latency."""
     records = []
     for row in _progress(rows, "answers", show_progress):
-        answer = assistant.ask(row["question"])
+        answer, asked = assistant.trace(row["question"])
         expected = row["answer"]
         language = row.get("lang") or question_language(row["question"])
+        shown = [s.quote for s in answer.sources]
         records.append({
             "id": row["id"], "kind": row["kind"], "question": row["question"], "expected": expected,
-            "answer": answer.answer, "refused": answer.refused, "seconds": answer.seconds,
+            "answer": answer.answer, "status": answer.status, "refused": answer.refused, "seconds": answer.seconds,
             "correct": (answer.refused if expected is None else
                         (not answer.refused and any(answer_matches(answer.answer, e)
                                                     for e in [expected, *row.get("accept", [])]))),
-            "verified": answer.verified, "sources": [s.article_id for s in answer.sources],
-            "quotes": [s.quote for s in answer.sources], "unsupported": answer.unsupported,
+            "stage": failure_stage(row, answer, asked),
+            "verified": answer.verified, "judged": {str(k): v for k, v in asked.judged.items()}, "route": asked.route,
+            "candidate": asked.checked.text, "sources": [s.article_id for s in answer.sources], "quotes": shown,
+            "unsupported": answer.unsupported,
             "cited_evidence": (expected is not None and not answer.refused
-                               and citation_accuracy([s.quote for s in answer.sources], row["evidence"])),
+                               and citation_accuracy(shown, row["evidence"])),
+            "evidence_shown": expected is not None and answer.status != "not_found" and bool(shown)
+            and citation_accuracy(shown, row["evidence"]),
+            "evidence_read": expected is not None and any(evidence_hit(p.text, row["evidence"]) for p in asked.passages),
             "language_ok": answer.language == language,
         })
+    return {"summary": summarize_answers(records), "records": records}
+
+
+def summarize_answers(records: list[dict]) -> dict:
+    """The figures of a run: accuracy, wrong answers, each outcome's share, citation accuracy, the evidence in
+    what the model read and in what the user was shown, the failure table by stage, all by kind too."""
     answerable = [r for r in records if r["expected"] is not None]
-    answered = [r for r in answerable if not r["refused"]]
+    unanswerable = [r for r in records if r["expected"] is None]
+    answered = [r for r in answerable if r["status"] == "answered"]
     summary = {
         "questions": len(records),
         "answer_accuracy": _mean(r["correct"] for r in answerable),
+        "wrong_answers": _mean(r["status"] == "answered" and not r["correct"] for r in answerable),
         "accuracy_when_answered": _mean(r["correct"] for r in answered),
+        "unconfirmed": _mean(r["status"] == "unconfirmed" for r in answerable),
+        "false_not_found": _mean(r["status"] == "not_found" for r in answerable),
+        "unanswerable_held": _mean(r["status"] != "answered" for r in unanswerable),
         "citation_accuracy": _mean(r["cited_evidence"] for r in answered),
+        "evidence_read": _mean(r["evidence_read"] for r in answerable),
+        "evidence_shown": _mean(r["evidence_shown"] for r in answerable),
         **refusal_rates((r["expected"] is None, r["refused"]) for r in records),
         "language_agreement": _mean(r["language_ok"] for r in records),
         "seconds_median": round(statistics.median(r["seconds"] for r in records), 2) if records else None,
-        "by_kind": {kind: {"questions": len(group), "accuracy": _mean(r["correct"] for r in group)}
+        "stages": {stage: sum(r["stage"] == stage for r in records) for stage in STAGES},
+        "by_kind": {kind: {"questions": len(group), "accuracy": _mean(r["correct"] for r in group),
+                           "stages": {stage: n for stage in STAGES if (n := sum(r["stage"] == stage for r in group))}}
                     for kind in sorted({r["kind"] for r in records})
                     for group in [[r for r in records if r["kind"] == kind]]},
     }
-    return {"summary": summary, "records": records}
+    return summary
+
+
+def failure_table(summary: dict) -> str:
+    """The failure table of a run as Markdown: one row per stage, one column per kind and in all."""
+    kinds = list(summary["by_kind"])
+    lines = ["| stage | all | " + " | ".join(kinds) + " |", "|---|---|" + "---|" * len(kinds)]
+    for stage in STAGES:
+        cells = [str(summary["stages"].get(stage, 0))] + [str(summary["by_kind"][k]["stages"].get(stage, 0))
+                                                         for k in kinds]
+        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _mean(values) -> float | None:

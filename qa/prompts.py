@@ -32,18 +32,30 @@ def chat(system: str, user: str) -> ChatPromptTemplate:
     return ChatPromptTemplate.from_messages([("system", load(system)), ("human", load(user))])
 
 
-@lru_cache(maxsize=1)
-def refusals() -> dict[str, str]:
+@lru_cache(maxsize=None)
+def by_language(name: str) -> dict[str, str]:
+    """A prompt file of one line per language (``code: text``) as a dict."""
     out = {}
-    for line in load("refusals").splitlines():
+    for line in load(name).splitlines():
         if line.strip() and not line.startswith("#"):
             code, text = line.split(":", 1)
             out[code.strip()] = text.strip()
     return out
 
 
+def refusals() -> dict[str, str]:
+    return by_language("refusals")
+
+
 def refusal(language: str) -> str:
+    """What the assistant says when the articles hold nothing relevant to the question."""
     return refusals().get(language, refusals()["en"])
+
+
+def unconfirmed(language: str) -> str:
+    """What the assistant says when passages were found but none is confirmed to answer the question."""
+    lines = by_language("unconfirmed")
+    return lines.get(language, lines["en"])
 
 
 def language_name(code: str) -> str:

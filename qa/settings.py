@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     encoding: str = Field("cl100k_base", description="tiktoken encoding used to count tokens")
     chunk_tokens: int = Field(220, ge=32, description="Target chunk size in tokens")
     chunk_overlap: int = Field(60, ge=0, description="Overlap between chunks in tokens")
+    max_chunks_per_article: int = Field(400, ge=1, description="Chunks an article may make, at most (ten times "
+                                        "the largest of the corpus's 38,212 articles, 38 chunks); a longer one is "
+                                        "stored truncated, with a warning")
     max_file_mb: float = Field(200.0, gt=0, description="Files larger than this are refused")
     max_expanded_mb: float = Field(1000.0, gt=0, description="A .jsonl.gz expanding beyond this is refused "
                                    "(read up to there), as is one expanding more than 100 times its size")
@@ -85,6 +88,10 @@ class Settings(BaseSettings):
     search_depth: int = Field(40, ge=1, description="Chunks taken from each ranking (dense, keyword; per phrasing of "
                               "the question) before they are fused into the candidates")
     context_passages: int = Field(5, ge=1, description="Passages the model reads for an answer")
+    passage_before: int = Field(1, ge=0, le=3, description="Sentences read before each best sentence (where a "
+                                "pronoun's name usually is)")
+    passage_after: int = Field(1, ge=0, le=3, description="Sentences read after each best sentence (where the "
+                               "answer often is when the best sentence only matches the question's words)")
     answer_tokens: int = Field(120, ge=16, description="Most tokens the model may write for an answer")
     timeline_articles: int = Field(8, ge=1, description="Articles a story timeline reads (one short model call "
                                    "each)")
@@ -113,7 +120,11 @@ class Settings(BaseSettings):
     answer_attempts: int = Field(2, ge=1, le=4, description="When the check or the verification rejects an "
                                  "answer's evidence, ask again with those sentences ruled out, up to this many times")
     verify_threshold: float = Field(0.6, ge=0, le=1, description="Below this probability of 'yes' from the "
-                                    "verification, the answer is refused")
+                                    "verification, an answer is confirmed only when the judge agrees; else "
+                                    "'unconfirmed' with the closest passages")
+    judge_passages: bool = Field(True, description="Ask the model, for each passage, whether it answers the question "
+                                 "(one short yes/no each, over the cached question): a second opinion on where the "
+                                 "answer is, and what tells 'not confirmed' from 'not in the articles'")
 
     # the web app
     max_waiting: int = Field(8, ge=0, description="Web app: how many questions and summaries may wait for the "

@@ -53,15 +53,18 @@ class Scripted(BaseChatModel):
             yield ChatGenerationChunk(message=AIMessageChunk(content=text[i:i + 4]))
 
 
-def answering(answers: list[str], verdict: str | list[str] = "yes",
-              translation: str = TRANSLATION) -> Callable[[str, int], str]:
-    """A script for the answer pipeline: the query translation, the JSON answers in turn (then NOT_FOUND),
-    and the yes/no verification (``verdict``, or a list of verdicts in turn)."""
+def answering(answers: list[str], verdict: str | list[str] = "yes", translation: str = TRANSLATION,
+              judge: str | Callable[[str], str] = "yes") -> Callable[[str, int], str]:
+    """A script for the answer pipeline: the query translation, the judge's yes/no for each passage (``judge``,
+    or a function of the prompt), the JSON answers in turn (then NOT_FOUND), and the yes/no verification
+    (``verdict``, or a list of verdicts in turn)."""
     answers, verdicts = list(answers), verdict
 
     def script(last: str, _n: int) -> str:
         if last.startswith("Translate"):
             return translation
+        if "Does this passage answer the question?" in last:
+            return judge(last) if callable(judge) else judge
         if "Does this sentence answer the question?" in last:
             return verdicts if isinstance(verdicts, str) else verdicts.pop(0)
         return answers.pop(0) if answers else NOT_FOUND

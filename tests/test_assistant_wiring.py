@@ -10,7 +10,7 @@ import json
 
 import pytest
 from qa import Assistant
-from qa.answers import Answer
+from qa.answers import Answer, Found
 from tests.scripted import Scripted, answering
 
 VILLEBOURG = """Conseil municipal de Villebourg : le budget 2021 adopté
@@ -48,9 +48,10 @@ def store_dir(request, tmp_path_factory):
     return where
 
 
-def scripted(store_dir, *answers: str, verdict: str | list[str] = "yes", **settings) -> tuple[Assistant, Scripted]:
+def scripted(store_dir, *answers: str, verdict: str | list[str] = "yes", judge="yes",
+             **settings) -> tuple[Assistant, Scripted]:
     assistant = Assistant(**store_dir, **settings)
-    model = Scripted(script=answering(list(answers), verdict))
+    model = Scripted(script=answering(list(answers), verdict, judge=judge))
     assistant.__dict__["llm"] = model
     return assistant, model
 
@@ -88,14 +89,30 @@ def test_an_answer_cites_the_sentence_it_names(store_dir):
     assert any("Does this sentence answer" in c for c in model.calls)
 
 
-def test_the_verification_can_refuse(store_dir):
+def test_the_verification_and_the_judge_decide_the_outcome(store_dir):
     question = "Combien de jours a duré le conseil municipal de Villebourg ?"
     probe, _ = scripted(store_dir)
-    n = sentence_number(probe, question, "14 millions")
-    assistant, _ = scripted(store_dir, reply(n, "14 millions d'euros"), verdict="no")
+    s = numbered(probe, question, "14 millions")
+    # both say no: nothing relevant, "the articles don't say"
+    assistant, _ = scripted(store_dir, reply(s.number, "14 millions d'euros"), verdict="no", judge="no")
     answer = assistant.ask(question)
-    assert answer.refused and answer.sources == [] and answer.verified == 0.0
+    assert answer.status == "not_found" and answer.refused and answer.sources == [] and answer.verified == 0.0
     assert answer.answer == "Les articles ne contiennent pas la réponse à cette question."
+    # the verification says no, the judge says only another passage answers: not confirmed, the closest shown
+    assistant, model = scripted(store_dir, reply(s.number, "14 millions d'euros"), verdict="no",
+                                judge=lambda prompt: "no" if "14 millions" in prompt else "yes")
+    answer = assistant.ask(question)
+    assert answer.status == "unconfirmed" and answer.answer.startswith("Non confirmé"), answer
+    assert answer.sources[0].n == s.passage and "14 millions" in answer.sources[0].quote  # the candidate's first
+    passages = {p.n: p for p in assistant.retrieve(question)}
+    for source in answer.sources:  # whole passages, as the article writes them
+        assert source.quote == passages[source.n].text
+    assert sum("Does this passage answer" in c for c in model.calls) == len(passages)
+    # the verification says no, but the judge's best passage is the one cited: answered
+    assistant, _ = scripted(store_dir, reply(s.number, "14 millions d'euros"), verdict="no",
+                            judge=lambda prompt: "yes" if "14 millions" in prompt else "no")
+    answer = assistant.ask(question)
+    assert answer.status == "answered" and answer.answer == f"14 millions d'euros [{s.passage}]", answer
 
 
 def test_a_model_refusal_and_an_invented_fact_are_refusals(store_dir):
@@ -123,23 +140,26 @@ def test_sentences_addressed_to_a_model_are_never_shown_to_it(store_dir):
     assert "Villebourg" in passages and "Eiffel" not in passages and "PWNED" not in passages
 
 
-def test_stream_yields_the_answer_text_then_the_checked_answer(store_dir):
+def test_stream_yields_what_was_found_then_the_checked_answer(store_dir):
     question = "Who led the works on the Portwell harbour bridge?"
     probe, _ = scripted(store_dir)
     s = numbered(probe, question, "Sarah Lane")
     assistant, _ = scripted(store_dir, reply(s.number, "Sarah Lane, an engineer"))
-    items = list(assistant.stream(question))
-    *pieces, answer = items
+    found, answer = list(assistant.stream(question))
+    assert isinstance(found, Found) and [p.text for p in found.passages] == [p.text for p in probe.retrieve(question)]
     assert isinstance(answer, Answer) and not answer.refused
-    assert len(pieces) > 2 and "".join(pieces) == "Sarah Lane, an engineer"  # the answer field, never the JSON
     assert answer.answer == f"Sarah Lane, an engineer [{s.passage}]" and answer.sources[0].lang == "en"
     assert answer.sources[0].quote == s.text
 
 
-def test_stream_shows_nothing_of_a_refusal(store_dir):
-    assistant, _ = scripted(store_dir, '{"sentences": [], "answer": "NOT_FOUND"}')
-    *pieces, answer = list(assistant.stream("Who won the 2019 Nobel prize in economics?"))
-    assert pieces == [] and answer.refused
+def test_stream_shows_no_text_before_the_answer_is_checked(store_dir):
+    """Nothing shown is taken back: an answer the check rejects was never streamed."""
+    question = "How much did the repairs of the Portwell bridge cost?"
+    probe, _ = scripted(store_dir)
+    n = sentence_number(probe, question, "£12m")
+    assistant, _ = scripted(store_dir, reply(n, "£15m"), reply(n, "£15m"), judge="no")
+    found, answer = list(assistant.stream(question))
+    assert isinstance(found, Found) and answer.status == "not_found" and "15" not in answer.answer
 
 
 def test_chain_and_ask_agree(store_dir):
@@ -188,7 +208,7 @@ def test_a_rejected_answer_is_asked_again_without_its_sentence(store_dir, monkey
     wrong = numbered(probe, question, "Marc Petit")
     right = numbered(probe, question, "Claire Dumont")
     assistant, model = scripted(store_dir, reply(wrong.number, "Marc Petit"), reply(right.number, "Claire Dumont"),
-                                verdict=["no", "yes"])
+                                verdict=["no", "yes"], judge="no")
     answer = assistant.ask(question)
     assert answer.answer == f"Claire Dumont [{right.passage}]" and answer.verified == 1.0
     first, second = [f for f in model.formats if f]
@@ -196,5 +216,5 @@ def test_a_rejected_answer_is_asked_again_without_its_sentence(store_dir, monkey
     assert wrong.number in first["json_schema"]["schema"]["properties"]["sentences"]["items"]["enum"]
     assert wrong.number not in allowed and right.number in allowed
     one, _ = scripted(store_dir, reply(wrong.number, "Marc Petit"), reply(right.number, "Claire Dumont"),
-                      verdict=["no", "yes"], answer_attempts=1)
+                      verdict=["no", "yes"], answer_attempts=1, judge="no")
     assert one.ask(question).refused  # one attempt only: the rejected answer is a refusal

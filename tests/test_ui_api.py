@@ -111,6 +111,9 @@ def newsroom(last: str, _n: int) -> str:
         return json.dumps({"sentences": [int(line.group(1))], "answer": answer}) if line else NOT_FOUND
     if "Does this sentence answer the question?" in last:
         return "yes"
+    if "Does this passage answer the question?" in last:  # the judge: yes for a passage holding the scripted answer
+        question = re.search(r"^Question: (.*)$", last, re.MULTILINE).group(1).strip()
+        return "yes" if question in SCRIPTED_ANSWERS and SCRIPTED_ANSWERS[question][0] in last else "no"
     if last.startswith("Conversation so far:"):
         return FOLLOW_UP
     if last.startswith("<article>") and "Riverton" in last:

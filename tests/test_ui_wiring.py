@@ -16,7 +16,7 @@ import pytest
 
 from qa.ui import IngestProgress, NewsdeskApp, NewsdeskUI
 from qa.ui.controller import BusyError, ModelGate, Waiting
-from qa.ui.page import CURSOR, REFUSING, THINKING, new_session
+from qa.ui.page import REFUSING, THINKING, new_session
 from tests.conftest import write_jsonl
 from tests.test_ui_api import (
     BRIDGE,
@@ -153,8 +153,9 @@ def test_chat_streams_the_answer_then_shows_its_sources(scripted):
     first, *writing, final = states
     assert first[p.question] == "" and last_bubble(first, app) == THINKING
     assert first[p.chatbot][0] == {"role": "user", "content": BRIDGE_QUESTION}
-    assert writing and CURSOR in last_bubble(writing[0], app)  # the first piece of text is shown at once
-    assert "420 metres long" in last_bubble(final, app) and CURSOR not in last_bubble(final, app)
+    # what was found is said at once; the answer is shown only once checked (nothing shown is taken back)
+    assert writing and "Reading" in last_bubble(writing[0], app) and "passage" in last_bubble(writing[0], app)
+    assert "420 metres long" in last_bubble(final, app)
     assert '<span class="nd-cite">&#91;1&#93;</span>' in last_bubble(final, app)
     session = final[p.session]
     assert session["turns"] == [(BRIDGE_QUESTION, "The bridge is 420 metres long [1].")]
@@ -185,7 +186,8 @@ def test_a_refusal_an_error_and_an_empty_question(scripted, store_dir):
     p = app.page
     final = call(app, app.chat, "Who won the 2019 Nobel prize in economics?", [], new_session(), *NO_FILTERS)[-1]
     assert '<div class="nd-refusal">' in last_bubble(final, app) and final[p.session]["answers"]["1"]["refused"]
-    assert "found no passage that answers this question" in final[p.sources_html]
+    assert "Nothing in the stored articles bears on this question" in final[p.sources_html]
+    assert final[p.session]["answers"]["1"]["status"] == "not_found"
 
     error = call(app, app.chat, BRIDGE_QUESTION, [], new_session(), [], [], [], "last week", "")[-1]
     assert "Dates are written YYYY-MM-DD" in last_bubble(error, app) and 'class="nd-error"' in last_bubble(error, app)

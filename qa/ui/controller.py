@@ -17,6 +17,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.answers import Found
 from qa.retrieval import Filters
 from qa.settings import Settings
 from qa.store import StoreError
@@ -267,20 +268,14 @@ class NewsdeskUI:
             raise ValueError(f"Unknown filter {', '.join(unknown)}: use {', '.join(FILTER_KEYS)}.")
         return self.make_filters(**{k: filters.get(k) for k in FILTER_KEYS})
 
-    def stream_answer(self, question: str, history: list, filters: Filters | None) -> Iterator[Waiting | str | dict]:
-        """Yield the request's place in the model's line while it waits (:class:`Waiting`), then the answer's
-        text so far (the whole of it each time) as the model writes it, then the checked answer as a dict
-        last. A :class:`BusyError` at once when too many requests wait already."""
+    def stream_answer(self, question: str, history: list, filters: Filters | None) -> Iterator[Waiting | Found | dict]:
+        """Yield the request's place in the model's line while it waits (:class:`Waiting`), then what was found
+        (:class:`~qa.answers.Found`, the passages the model reads), then the checked answer as a dict last. A :class:`BusyError` at once when too many requests wait already."""
 
-        def answer() -> Iterator[str | dict]:
-            text = ""
+        def answer() -> Iterator[Found | dict]:
             with closing(self.assistant.stream(question, history=history, filters=filters)) as items:
                 for item in items:
-                    if isinstance(item, str):
-                        text += item
-                        yield text
-                    else:
-                        yield item.model_dump()
+                    yield item if isinstance(item, Found) else item.model_dump()
 
         return self.gate.queued(answer)
 

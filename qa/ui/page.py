@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from qa.answers import Found
 from qa.prompts import LANGUAGE_NAMES
 from qa.ui.controller import UPLOAD_TYPES, BusyError, IngestProgress, NewsdeskUI, Reading, Waiting
 from qa.ui.render import (
@@ -32,6 +33,7 @@ from qa.ui.render import (
     render_article,
     render_busy,
     render_filters_note,
+    render_reading,
     render_ingest_results,
     render_library_note,
     render_sources,
@@ -47,7 +49,6 @@ TABLE_HEADERS = ["Title", "Source", "Date", "Lang", "Chunks", "Versions"]
 NO_ARTICLE_NOTE = "Select an article to summarize it."
 THINKING = '<span class="nd-thinking">Searching the articles…</span>'
 REFUSING = 2  # model handlers Gradio runs beyond the gate's places: they only say "busy" and end at once
-CURSOR = '<span class="nd-cursor">▍</span>'
 
 
 def make_theme() -> gr.themes.Base:
@@ -433,16 +434,16 @@ class NewsdeskApp:
             return [*asked, {"role": "assistant", "content": content}]
 
         yield {p.question: "", p.chatbot: bubble(THINKING)}
-        answer, show = None, _Every(0.08)
+        answer = None
         try:
             filters = self.ui.make_filters(languages, sources, article_ids, date_from, date_to)
             for item in self.ui.stream_answer(message, list(session["turns"]), filters):
                 if isinstance(item, Waiting):  # its place in the model's line; 0: its turn has come
                     yield {p.chatbot: bubble(render_waiting(item.ahead) if item.ahead else THINKING)}
+                elif isinstance(item, Found):  # the passages found: said while the model reads them
+                    yield {p.chatbot: bubble(render_reading(item))}
                 elif isinstance(item, dict):
                     answer = item
-                elif item.strip() and show():
-                    yield {p.chatbot: bubble(md_safe(item) + CURSOR)}
         except BusyError as exc:  # too many wait already: said at once, the question given back to retry
             yield {p.question: message, p.chatbot: bubble(render_busy(str(exc)))}
             return

@@ -111,12 +111,27 @@ def render_busy(message: str) -> str:
     return f'<div class="nd-busy" role="status">{esc(message)}</div>'
 
 
+def render_reading(found) -> str:
+    """The chat bubble while the model reads what was found (a :class:`qa.answers.Found`)."""
+    n, articles = len(found.passages), len({p.article_id for p in found.passages})
+    if not n:
+        return '<span class="nd-thinking">No passage found…</span>'
+    return (f'<span class="nd-thinking">Reading {n} passage{"s" if n != 1 else ""} of {articles} '
+            f'article{"s" if articles != 1 else ""}…</span>')
+
+
 def render_answer_markdown(answer: dict) -> str:
-    """The chat bubble of a finished answer."""
-    if answer.get("refused"):
-        return f'<div class="nd-refusal">{md_safe(answer.get("answer", ""))}</div>'
-    body = md_safe(answer.get("answer", ""))
+    """The chat bubble of a finished answer: answered (cited), unconfirmed (the closest passages are its
+    sources, for the reader to judge) or not found."""
+    status = answer.get("status") or ("not_found" if answer.get("refused") else "answered")
     n = len(answer.get("sources") or [])
+    if status == "not_found":
+        return f'<div class="nd-refusal">{md_safe(answer.get("answer", ""))}</div>'
+    if status == "unconfirmed":
+        note = f'{n} closest passage{"s" if n != 1 else ""} · {answer.get("seconds", 0):.1f} s'
+        return (f'<div class="nd-unconfirmed" role="status">{md_safe(answer.get("answer", ""))}</div>\n\n'
+                f'<div class="nd-answer-meta">{note}</div>')
+    body = md_safe(answer.get("answer", ""))
     note = f'{n} source{"s" if n != 1 else ""} · {answer.get("seconds", 0):.1f} s'
     if answer.get("standalone_question"):
         note += f' · understood as “{md_safe(answer["standalone_question"])}”'
@@ -133,7 +148,7 @@ def render_sources(answer: dict | None, texts: Mapping[str, str] | None = None, 
                            "points to a passage of a stored article.")
     sources = answer.get("sources") or []
     if not sources:
-        why = ("The assistant found no passage that answers this question, so it does not guess."
+        why = ("Nothing in the stored articles bears on this question, so the assistant does not guess."
                if answer.get("refused") else "This answer has no sources.")
         return empty_html(why)
     texts = texts or {}
