@@ -183,7 +183,7 @@ def cmd_doctor(args) -> int:
             print(f"The store has problems. Repair what can be repaired with: python -m qa doctor --store "
                   f"{checkup.store} --repair")
         else:
-            print("The store has problems that --repair cannot mend (see above).")
+            print("The store has problems that a repair cannot mend: see above.")
     return 0 if checkup.sound else 1
 
 

@@ -108,6 +108,30 @@ def explain(exc: BaseException, directory: Path) -> StoreError | None:
     return None
 
 
+# Database files up to this size are checked whole before the first write of a process (about 0.3 s a 100 MB
+# file); a larger one has only the table the write goes to checked.
+QUICK_CHECK_BYTES = 256_000_000
+
+
+def quick_check(path: Path, table: str | None = None) -> str | None:
+    """SQLite's ``quick_check`` of a database file (of one table and its indexes with ``table``), read-only: None
+    when sound, else the first problem found."""
+    from urllib.parse import quote
+
+    try:
+        db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+        try:
+            pragma = f"PRAGMA quick_check({table})" if table else "PRAGMA quick_check(1)"
+            rows = db.execute(pragma).fetchall()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        return " ".join(str(exc).split())[:160]
+    problems = [" ".join(str(row[0]).replace("*** in database main ***", "").split()) for row in rows
+                if row[0] != "ok"]
+    return problems[0][:160] if problems else None
+
+
 def _raised_in_chroma(exc: BaseException) -> bool:
     """An error of chromadb or of its Rust core, or one raised inside chromadb's code (after a panic of its
     core, chromadb's own clean-up fails with AttributeErrors)."""
@@ -243,6 +267,8 @@ class Store:
         self.read_only = False
         self._lock = threading.RLock()  # one writer at a time (in this process)
         self._snapshot: tempfile.TemporaryDirectory | None = None
+        self._checked = False  # quick_check done before this process's first change
+        self.disk_full = False  # opened for reading only because the disk is full
         if self.server:
             self._client = chroma_client(self.server)
             if not create and COLLECTION not in {c.name for c in self._client.list_collections()}:
@@ -258,13 +284,23 @@ class Store:
                     self.directory.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
                     raise StoreError(f"Cannot create the store folder {self.directory}: {exc.strerror}") from exc
-            self.catalog = LocalCatalog(self.directory, self.read_only, self._temporary_folder)
-            self._client = chromadb.PersistentClient(
-                path=str(self._chroma_folder()), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False))
-        self._collection = self._client.get_or_create_collection(
-            COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-        )
+            try:
+                self._open_local()
+            except Exception as exc:
+                # a full disk: opening for writing fails (SQLite's and Chroma's side files cannot be made), yet the
+                # store can still be read as a read-only one; a change then says the disk is full
+                if self.read_only or not (self.directory / "articles.sqlite3").exists() or not isinstance(
+                        explain(exc, self.directory), DiskFullError):
+                    raise
+                with contextlib.suppress(Exception):
+                    self.catalog.close()
+                self.read_only = self.disk_full = True
+                log.warning("The disk holding the store %s is full: it is opened for reading only.", self.directory)
+                self._open_local()
         if self.server:
+            self._collection = self._client.get_or_create_collection(
+                COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+            )
             self.catalog = ServerCatalog(self._client, self.directory, self._collection)
         recorded = self.get_meta("embedder")
         if check_embedder and recorded and recorded != embedder:
@@ -274,6 +310,14 @@ class Store:
                 f"the new one with: python ingest.py {self.option} --rebuild  (re-embeds every stored article)."
             )
         self.max_batch = self._client.get_max_batch_size()
+
+    def _open_local(self) -> None:
+        self.catalog = LocalCatalog(self.directory, self.read_only, self._temporary_folder)
+        self._client = chromadb.PersistentClient(
+            path=str(self._chroma_folder()), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False))
+        self._collection = self._client.get_or_create_collection(
+            COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+        )
 
     @property
     def location(self) -> str:
@@ -292,8 +336,9 @@ class Store:
         copy = Path(self._temporary_folder()) / "chroma"
         shutil.copytree(self.directory, copy, ignore=shutil.ignore_patterns("articles.sqlite3*", "bm25*",
                                                                             "keywords.sqlite3*"))
-        log.warning("The store %s is read-only: it is read from a temporary copy of its vectors; nothing will be "
-                    "changed or cached.", self.directory)
+        if not self.disk_full:
+            log.warning("The store %s is read-only: it is read from a temporary copy of its vectors; nothing will be "
+                        "changed or cached.", self.directory)
         return copy
 
     def _temporary_folder(self) -> str:
@@ -302,10 +347,35 @@ class Store:
         return self._snapshot.name
 
     def _writable(self) -> None:
+        if self.disk_full:
+            raise DiskFullError(
+                f"The disk holding the store {self.directory} is full: nothing more could be written. Free some space "
+                "and run the same command again; what was stored before is kept.")
         if self.read_only:
             raise ReadOnlyStoreError(
                 f"The store at {self.directory} is read-only: it can be searched and read, not changed. Copy the "
                 "folder somewhere writable to add or delete articles.")
+        if not self._checked:
+            self._check_before_writing()
+
+    def _check_before_writing(self) -> None:
+        """Before the first change this process makes to an embedded store: SQLite's ``quick_check`` of both its
+        database files (of the article table alone beyond :data:`QUICK_CHECK_BYTES`), so that nothing is written
+        into a damaged file (which would spread the damage and hide it). Raises :class:`StoreDamagedError`."""
+        if self.server:
+            self._checked = True
+            return
+        for name, table in (("articles.sqlite3", "articles"), ("chroma.sqlite3", "embeddings")):
+            path = self.directory / name
+            if not path.exists():
+                continue
+            problem = quick_check(path, None if path.stat().st_size <= QUICK_CHECK_BYTES else table)
+            if problem:
+                raise StoreDamagedError(
+                    f"The store at {self.directory} is damaged ({name}: {problem}): nothing was changed. Check it "
+                    f"with: python -m qa doctor --store {self.directory}  (add --repair to rebuild what can be "
+                    "rebuilt from the article texts).")
+        self._checked = True
 
     # ---------------------------------------------------------------- metadata
     def get_meta(self, key: str) -> str | None:
@@ -388,6 +458,15 @@ class Store:
                                      metadatas=rows_meta[begin:end], embeddings=np.asarray(vectors[begin:end]))
             self.catalog.commit(written, self.embedder)
             return len(rows_ids)
+
+    def recommit(self, items: Sequence[tuple[Article, list[StoredChunk], StoryKey]]) -> None:
+        """Record articles whose chunks and vectors are already in Chroma (a repair putting back the rows lost from
+        a damaged article table): only their rows and keyword entries are written."""
+        if not items:
+            return
+        self._writable()
+        with self._lock:
+            self.catalog.commit([Written(article, chunks, story) for article, chunks, story in items], self.embedder)
 
     def delete(self, article_id: str) -> bool:
         """Remove an article, its chunks and its summaries. Returns False when it was not stored."""
