@@ -95,10 +95,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print_problems(report) -> None:
+    from qa.articles import printable
+
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    for dup in report.duplicates:
-        print(f"duplicate: {dup}", file=sys.stderr)
+    listed: dict[str | None, int] = {}
+    for dup in report.duplicates:  # at most 50 a file, the others counted
+        listed[dup.path] = listed.get(dup.path, 0) + 1
+        if listed[dup.path] <= 50:
+            print(f"duplicate: {dup}", file=sys.stderr)
+    for path, count in listed.items():
+        if count > 50:
+            where = printable(path) if path else "this run"
+            print(f"duplicate: {count - 50:,} more in {where} (not listed)", file=sys.stderr)
     for failure in report.failures:
         print(f"failed: {failure}", file=sys.stderr)
 

@@ -10,7 +10,7 @@ from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, Field
 
 from qa.articles import Article, Failure, printable
-from qa.chunking import Chunk, chunk_article
+from qa.chunking import Chunk, bounded_chunks
 from qa.embeddings import embed_array
 from qa.readers import Limits, Record, count_records, iter_records, read_file
 from qa.settings import Settings
@@ -62,12 +62,14 @@ def embedding_text(title: str, chunk_text: str) -> str:
 
 
 class Ingestor:
-    """Feeds records into a store in batches of about ``batch_chunks`` chunks."""
+    """Feeds records into a store in batches of about ``batch_chunks`` chunks (the first ones smaller: 16, 32, …)."""
 
     def __init__(self, store: Store, embedder: Embeddings, settings: Settings, *, batch_chunks: int = 256,
                  on_progress: ProgressCallback | None = None):
         self.store, self.embedder, self.settings = store, embedder, settings
         self.batch_chunks = batch_chunks
+        # the first batches are small, so that a run stopped early keeps what it read; then ``batch_chunks``
+        self._batch = min(batch_chunks, 16)
         self.on_progress = on_progress
         self.report = IngestReport()
         self._pending: dict[str, tuple[Article, list[Chunk], bool]] = {}  # id -> (article, chunks, is_update)
@@ -89,8 +91,9 @@ class Ingestor:
                 self.report.failures.append(record)
             else:
                 self._take(record)
-            if self._pending_chunks >= self.batch_chunks:
+            if self._pending_chunks >= self._batch:
                 self._flush()
+                self._batch = min(self.batch_chunks, self._batch * 2)
             if self.on_progress:
                 self.on_progress(done, total, getattr(record, "title", None) or str(record))
         self._flush()
@@ -108,8 +111,15 @@ class Ingestor:
         if twin is not None and twin != article.id:
             self.report.duplicates.append(Duplicate(id=article.id, of=twin, path=article.path, line=article.line))
             return
-        chunks = chunk_article(article, size=self.settings.chunk_tokens, overlap=self.settings.chunk_overlap,
-                               encoding=self.settings.encoding)
+        article, chunks, warning = bounded_chunks(article, size=self.settings.chunk_tokens,
+                                                  overlap=self.settings.chunk_overlap, encoding=self.settings.encoding,
+                                                  max_chunks=self.settings.max_chunks_per_article)
+        if warning:
+            self.report.warnings.append(printable(f"{article.path or article.id}: {warning}"))
+            content_hash = article.content_hash
+            if stored_hash == content_hash:  # stored truncated as before
+                self.report.unchanged += 1
+                return
         previous = self._pending.pop(article.id, None)
         if previous is not None:  # the same id twice in one run: the later version wins
             self._pending_chunks -= len(previous[1])

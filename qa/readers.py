@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -173,6 +174,10 @@ def _json_record(path: Path, number: int, line: bytes) -> Record | None:
     if not isinstance(record, dict):
         return Failure(path=str(path), line=number, reason="not a JSON object")
     body = record.get("text")
+    if body is not None and not isinstance(body, str):
+        kind = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object"}.get(
+            type(body), type(body).__name__)
+        return Failure(path=str(path), line=number, reason=f"its 'text' is {kind}, not a string")
     if not isinstance(body, str) or not body.strip():
         return Failure(path=str(path), line=number, reason="record has no 'text'")
     ident = record.get("id") or record.get("url") or f"{path}#{number}"
@@ -246,14 +251,44 @@ def expand(paths: Iterable[str | Path]) -> Iterator[Path | Failure]:
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if (child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts)
-                        and not FOLDER_NOTES.match(child.name)):
-                    yield child
+            yield from _walk(path)
         elif path.is_file():
             yield path
         else:
             yield Failure(path=str(path), reason="no such file or folder")
+
+
+def _walk(top: Path) -> Iterator[Path | Failure]:
+    """The files under ``top``, sorted, following links to folders once each; a link back to a folder already
+    read (a loop) and a link to nothing are one Failure each, never followed or skipped silently."""
+    found: list[Path | Failure] = []
+    seen = {os.path.realpath(top)}
+
+    def visit(folder: Path) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            found.append(Failure(path=str(folder), reason=f"cannot read this folder ({exc.strerror or exc})"))
+            return
+        for entry in entries:
+            child = Path(entry.path)
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink() and not child.exists():
+                found.append(Failure(path=str(child), reason="a link to nothing (broken link): skipped"))
+            elif entry.is_dir():
+                real = os.path.realpath(child)
+                if real in seen:
+                    found.append(Failure(path=str(child), reason=f"a link to {real}, a folder already read (a loop): "
+                                                                 "not followed"))
+                    continue
+                seen.add(real)
+                visit(child)
+            elif entry.is_file() and not FOLDER_NOTES.match(entry.name):
+                found.append(child)
+
+    visit(top)
+    yield from sorted(found, key=lambda item: Path(item.path).parts if isinstance(item, Failure) else item.parts)
 
 
 def read_file(path: Path, limits: Limits, *, identity: str | None = None) -> Iterator[Record]:
