@@ -204,15 +204,16 @@ def cmd_import(args) -> int:
 
     assistant = open_assistant(args)
     with ProgressBar(args.quiet, "importing") as progress:
-        counts = import_store(assistant.store, args.file, on_progress=progress)
-    failures = counts["failures"]
+        failures: list = []
+        counts = import_store(assistant.store, args.file, on_progress=progress, failures=failures)
     for failure in failures[:50]:
         print(f"failed: {failure}", file=sys.stderr)
     if len(failures) > 50:
         print(f"failed: {len(failures) - 50} more records (not listed)", file=sys.stderr)
     stats = assistant.stats()
-    print(f"imported {counts['imported']} articles ({counts['unchanged']} already there, {len(failures)} failed) into "
-          f"{stats['store']}: {stats['articles']} articles, {stats['chunks']} chunks")
+    failed = f", {len(failures)} failed" if failures else ""
+    print(f"imported {counts['imported']} articles ({counts['unchanged']} already there){failed} into {stats['store']}: "
+          f"{stats['articles']} articles, {stats['chunks']} chunks")
     return 1 if failures else 0
 
 

@@ -164,16 +164,18 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
 
 
-def import_store(store: Store, path: str | Path, on_progress: Progress | None = None, batch: int = 100) -> dict:
+def import_store(store: Store, path: str | Path, on_progress: Progress | None = None, batch: int = 100,
+                 failures: list[Failure] | None = None) -> dict:
     """Write the articles of an export into ``store``, their vectors as exported, as the file streams: a record
-    that cannot be read is one failure (the next ones are still read); a damaged part ends the reading, the records
-    before it imported. Returns counts: ``imported``, ``unchanged``, and ``failures`` (:class:`Failure`s)."""
+    that cannot be read is one :class:`Failure`, appended to ``failures`` (the next ones are still read); a damaged
+    part ends the reading, the records before it imported. Returns counts: ``imported``, ``unchanged``."""
     header, records = read_export(path)
     if header["embedder"] != store.embedder:
         raise StoreError(f"{path} was exported from a store built with the embedder '{header['embedder']}', and "
                          f"this store uses '{store.embedder}'. Import with QA_EMBEDDER="
                          f"{embedder_setting(header['embedder'])} (vectors of two models are never mixed).")
-    counts: dict = {"imported": 0, "unchanged": 0, "failures": []}
+    counts = {"imported": 0, "unchanged": 0}
+    failures = failures if failures is not None else []
     pending: list[tuple[Article, list[Chunk], np.ndarray]] = []
     stories: dict[str, StoryKey] = {}
     dimension: int | None = None
@@ -190,13 +192,13 @@ def import_store(store: Store, path: str | Path, on_progress: Progress | None = 
         for item in records:
             done += 1
             if isinstance(item, Failure):
-                counts["failures"].append(item)
+                failures.append(item)
                 continue
             number, record = item
             try:
                 article, chunks, vectors, story = _parse(record, dimension)
             except ValueError as exc:
-                counts["failures"].append(Failure(path=str(path), line=number, reason=f"{exc}: skipped"))
+                failures.append(Failure(path=str(path), line=number, reason=f"{exc}: skipped"))
                 continue
             dimension = vectors.shape[1]
             if store.article_hash(article.id) == article.content_hash:

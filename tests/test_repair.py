@@ -304,7 +304,7 @@ def test_a_bad_line_is_one_line_and_the_others_are_imported(exported, tmp_path, 
     code, out, err, ids = _import(bad, tmp_path / "target", capsys)
     failed = [line for line in err.splitlines() if line.startswith("failed:")]
     assert code == 1 and len(failed) == 1 and f"{bad}:3: damaged line" in failed[0], err
-    assert "imported 3 articles (0 already there, 1 failed)" in out
+    assert "imported 3 articles (0 already there), 1 failed into" in out
     assert ids == {a["id"] for a in ARTICLES} - {ARTICLES[1]["id"]}
 
 
