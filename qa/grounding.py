@@ -171,7 +171,8 @@ _MODELS_FR = (r"(?:ia|intelligences? artificielles?|assistants? (?:ia|d'ia|virtu
               r"chatbots?|robots? conversationnels?|agents? conversationnels?|modeles? de langage|modeles? d'ia|"
               r"llms?|machines? qui (?:lisent|lit))\b")
 _INSTRUCTION = re.compile("|".join([
-    r"(?<!\bont )(?<!\ba )(?<!\bavait )(?<!\bavaient )\b(?:ignore|ignorez|ignorer|disregard|forget|oublie[rz]?)\b"
+    r"\b(?=ignor|disregard|forget|oubli)(?<!\bont )(?<!\ba )(?<!\bavait )(?<!\bavaient )"
+    r"(?:ignore|ignorez|ignorer|disregard|forget|oublie[rz]?)\b"
     r"(?=.{0,60}\b(?:instructions?|prompts?|rules|consignes?|regles|directives?)\b)"
     r"(?=.{0,60}\b(?:previous|prior|above|earlier|preceding|precedentes?|anterieures?|ci-dessus|your|vos|tes|all|"
     r"toutes?)\b)",
@@ -215,13 +216,15 @@ _INSTRUCTION = re.compile("|".join([
     r"(?:interroge|questionne)e?s?)\b[^.;]{0,80},\s*(?:toujours\s+)?(?:reponds|repondez|dis|dites|affirme|affirmez|"
     r"ecris|ecrivez|indique|indiquez|soutiens|soutenez)\b",
     # "Disregard everything above", "Pay no attention to the earlier guidance", "Ne tenez pas compte de ce qui précède"
-    r"(?<!\bont )(?<!\ba )(?<!\bavait )\b(?:disregard|ignore|forget|pay no (?:attention|heed|mind) to|take no notice of|"
+    r"\b(?=disregard|ignore|forget|pay |take |do |don't|set |discard|override)(?<!\bont )(?<!\ba )(?<!\bavait )"
+    r"(?:disregard|ignore|forget|pay no (?:attention|heed|mind) to|take no notice of|"
     r"do not (?:follow|obey|heed)|don't (?:follow|obey|heed)|set aside|discard|override)\b"
     r"(?=.{0,50}\b(?:everything|anything|all|guidance|guidelines|instructions?|directions?|directives?|orders|text|"
     r"context|messages?|prompts?|rules|said|written|told)\b)"
     r"(?=.{0,60}\b(?:above|earlier|previous|prior|preceding|before this|so far|until now|up to now|you (?:were|have "
     r"been) (?:told|given))\b)",
-    r"(?<!\bont )(?<!\ba )(?<!\bavait )\b(?:ne (?:tenez|tiens) (?:pas|aucun) compte|faites abstraction|fais abstraction|"
+    r"\b(?=ne |fai|ignor|oubli|n'ecout)(?<!\bont )(?<!\ba )(?<!\bavait )"
+    r"(?:ne (?:tenez|tiens) (?:pas|aucun) compte|faites abstraction|fais abstraction|"
     r"ignorez|ignore|oubliez|oublie|n'ecoutez pas|n'ecoute pas|ne suivez pas|ne suis pas)\b"
     r"(?=.{0,50}\b(?:ce qui precede|ci-dessus|plus haut|jusqu'ici|precedemment|precedentes?|precedents?|anterieures?|"
     r"qu'on (?:t'a|vous a) (?:dit|donne)e?s?)\b)",
