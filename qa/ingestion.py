@@ -83,6 +83,7 @@ class Ingestor:
         return article.text if article is not None else None
 
     def feed(self, records: Iterable[Record], total: int | None = None) -> IngestReport:
+        self.store.check_writable()  # a read-only, full or damaged store is said before anything is read
         started = time.perf_counter()
         done = 0
         for record in records:

@@ -348,6 +348,11 @@ class Store:
             self._snapshot = tempfile.TemporaryDirectory(prefix="newsdesk-readonly-")
         return self._snapshot.name
 
+    def check_writable(self) -> None:
+        """Raise the error a change would meet (a read-only store, a full disk, a damaged file) before any work is
+        done for it (reading and embedding articles)."""
+        self._writable()
+
     def _writable(self) -> None:
         if self.disk_full:
             raise DiskFullError(
