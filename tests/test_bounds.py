@@ -170,3 +170,30 @@ def test_an_interrupted_first_ingestion_is_not_called_another_embedder(store, ca
 def test_the_private_events_of_the_app_are_documented():
     text = (Path(__file__).resolve().parents[1] / "docs" / "app.md").read_text(encoding="utf-8")
     assert "marked private" in text and "callable\nthrough Gradio's queue" in text and "login" in text
+
+
+def test_a_huge_web_page_does_not_hold_up_the_other_addresses(tmp_path):
+    """A 10 MB page of megabyte-long paragraphs without a sentence end, beside an ordinary page: both are stored,
+    the huge one truncated, in seconds (before, the page alone took hours and nothing of the run was stored)."""
+    from tests.test_web import Site, serve, story_page
+
+    site = Site()
+    server = serve(site)
+    try:
+        site.page("/robots.txt", b"User-agent: *\n", "text/plain")
+        body = ("<html><head><title>Bla</title></head><body><article><h1>Bla bla</h1>"
+                + "".join(f"<p>{MEGABYTE_OF_BLA}</p>" for _ in range(10)) + "</article></body></html>").encode()
+        huge = site.page("/huge.html", body)
+        trams = site.page("/news/trams.html", story_page(site.base, "trams"))
+        assistant = Assistant(store_dir=tmp_path / "store", max_chunks_per_article=20, fetch_host_delay=0.0,
+                              fetch_timeout=30.0)
+        started = time.perf_counter()
+        report = assistant.ingest_urls([huge, trams])
+        seconds = time.perf_counter() - started
+    finally:
+        server.shutdown()
+        server.server_close()
+    stored = {a.id: a for a in assistant.articles()}
+    assert report.added == 2 and set(stored) == {huge, trams}, report
+    assert stored[huge].chunks == 20 and any("too long: stored truncated" in w for w in report.warnings)
+    assert seconds < 90, seconds
