@@ -58,9 +58,11 @@ def export_store(store: Store, path: str | Path, on_progress: Progress | None = 
                     if on_progress:
                         on_progress(done, total, article.title)
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
-            tmp.unlink()
+            tmp.unlink()  # never a partial file left behind
+        if not isinstance(exc, OSError):
+            raise
         full = exc.errno == errno.ENOSPC
         raise StoreError(f"Cannot write the export to {path} ({'the disk is full' if full else exc.strerror or exc}): "
                          "nothing was exported; give a path in a writable folder" +
@@ -137,13 +139,17 @@ def _parse(record: object, dimension: int | None) -> tuple[Article, list[Chunk],
     raw = record.get("chunks")
     if not isinstance(raw, list) or not raw:
         raise ValueError("no chunks")
-    chunks, vectors = [], []
+    chunks, vectors, seen = [], [], set()
     try:
         for c in raw:
             start, end = int(c["start"]), int(c["end"])
             if not 0 <= start < end <= len(article.text):
                 raise ValueError(f"chunk {c.get('id')!r} lies outside its article's text")
-            chunks.append(Chunk(id=str(c["id"]), article_id=article.id, index=int(c["index"]), start=start, end=end,
+            index = int(c["index"])
+            if c["id"] != f"{article.id}::{index}" or index in seen:
+                raise ValueError(f"chunk {c.get('id')!r} does not belong to its article")
+            seen.add(index)
+            chunks.append(Chunk(id=str(c["id"]), article_id=article.id, index=index, start=start, end=end,
                                 text=article.text[start:end]))
             vectors.append(np.frombuffer(base64.b64decode(c["vector"], validate=True), dtype=np.float32))
     except (KeyError, TypeError, binascii.Error) as exc:
