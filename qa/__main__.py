@@ -212,8 +212,8 @@ def cmd_import(args) -> int:
         print(f"failed: {len(failures) - 50} more records (not listed)", file=sys.stderr)
     stats = assistant.stats()
     failed = f", {len(failures)} failed" if failures else ""
-    print(f"imported {counts['imported']} articles ({counts['unchanged']} already there){failed} into {stats['store']}: "
-          f"{stats['articles']} articles, {stats['chunks']} chunks")
+    print(f"imported {counts['imported']} articles ({counts['unchanged']} already there){failed} into "
+          f"{stats['store']}: {stats['articles']} articles, {stats['chunks']} chunks")
     return 1 if failures else 0
 
 

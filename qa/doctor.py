@@ -171,8 +171,9 @@ def repair(assistant) -> Checkup:
         if disk_full(directory):
             from qa.store import DiskFullError
 
-            raise DiskFullError(f"The disk holding the store {directory} is full: free some space first (a full disk "
-                                "needs no repair; python -m qa doctor checks the store meanwhile). Nothing was changed.")
+            raise DiskFullError(f"The disk holding the store {directory} is full: free some space first (a full "
+                                "disk needs no repair; python -m qa doctor checks the store meanwhile). Nothing was "
+                                "changed.")
     done: list[str] = []
     lost: list[str] = []
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -257,8 +258,9 @@ def _writable_or_refuse(directory: Path) -> None:
         probe.write_bytes(b"")
     except OSError as exc:
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-            raise ReadOnlyStoreError(f"The store at {directory} is read-only: copy it somewhere writable, then repair "
-                                     "the copy (python -m qa doctor --store COPY --repair). Nothing was changed.") from exc
+            raise ReadOnlyStoreError(f"The store at {directory} is read-only: copy it somewhere writable, then "
+                                     "repair the copy (python -m qa doctor --store COPY --repair). Nothing was "
+                                     "changed.") from exc
     finally:
         with contextlib.suppress(OSError):
             probe.unlink()

@@ -197,8 +197,8 @@ _INSTRUCTION = re.compile("|".join([
     r"\bne (?:dites|dis|revelez|revele) (?:pas|rien|jamais)\b.{0,30}\b(?:utilisateurs?|lecteurs?)\b",
     r"<\|?(?:im_start|im_end|system|assistant|endoftext)\|?>|\[/?inst\]|^\s*(?:system|assistant)\s*:",
     # a note or message addressed to models: "Note to AI assistants:", "Message for chatbots", "Note aux IA"
-    r"\b(?:note|notes|message|memo|notice|reminder|warning|attention|instructions?)\s+(?:to|for)\s+(?:all\s+|any\s+|the\s+)?"
-    + _MODELS_EN,
+    r"\b(?:note|notes|message|memo|notice|reminder|warning|attention|instructions?)\s+(?:to|for)\s+"
+    r"(?:all\s+|any\s+|the\s+)?" + _MODELS_EN,
     r"\b(?:note|message|avis|rappel|consignes?|instructions?|avertissement)\s+(?:a|aux|pour(?: les?)?|a l'attention "
     r"des?|a l'intention des?|destinee?s? aux)\s+(?:les?\s+|tous les\s+)?" + _MODELS_FR,
     r"\b(?:a l'attention|a l'intention)\s+(?:des?|du|de tous les|de toutes les)\s+" + _MODELS_FR,
@@ -210,12 +210,14 @@ _INSTRUCTION = re.compile("|".join([
     r"^\W*(?:cher |chere )?(?:assistant|ia|chatbot|robot|modele|agent)\s*[,:]\s*(?:quand|si|lorsque|lorsqu'|des que|"
     r"veuillez|reponds|repondez|dis|dites|ignore|ignorez|oublie|oubliez|tu|vous|toujours|ne)\b",
     # "when asked about X, answer …": an order for whoever is asked
-    r"\b(?:when|if|whenever|once) (?:you are |you're |you get |anyone is )?(?:asked|questioned|queried)\b[^.;]{0,80},\s*"
+    r"\b(?:when|if|whenever|once) (?:you are |you're |you get |anyone is )?(?:asked|questioned|queried)\b"
+    r"[^.;]{0,80},\s*"
     r"(?:always\s+|simply\s+|just\s+|only\s+)?(?:answer|respond|reply|say|state|claim|tell|write|insist)\b",
     r"\b(?:quand|si|lorsqu'?|des qu'?)\s*(?:on (?:te|vous) (?:demande|interroge|pose|questionne)|(?:tu es|vous etes) "
     r"(?:interroge|questionne)e?s?)\b[^.;]{0,80},\s*(?:toujours\s+)?(?:reponds|repondez|dis|dites|affirme|affirmez|"
     r"ecris|ecrivez|indique|indiquez|soutiens|soutenez)\b",
-    # "Disregard everything above", "Pay no attention to the earlier guidance", "Ne tenez pas compte de ce qui précède"
+    # "Disregard everything above", "Pay no attention to the earlier guidance",
+    # "Ne tenez pas compte de ce qui précède"
     r"\b(?=disregard|ignore|forget|pay |take |do |don't|set |discard|override)(?<!\bont )(?<!\ba )(?<!\bavait )"
     r"(?:disregard|ignore|forget|pay no (?:attention|heed|mind) to|take no notice of|"
     r"do not (?:follow|obey|heed)|don't (?:follow|obey|heed)|set aside|discard|override)\b"
@@ -233,10 +235,11 @@ _INSTRUCTION = re.compile("|".join([
     r"\b(?:la )?(?:bonne|seule|vraie|reponse officielle|veritable) reponse a (?:toute|chaque|toutes les|n'importe "
     r"quelle) (?:questions?|demandes?)\b",
     # an order about what the answer's reader is told: "Tell the reader that …", "In your answer, say …"
-    r"(?:^|[.:;!]\s+)\W*(?:please\s+|always\s+)?(?:tell|inform|remind|assure|convince|reassure)\s+(?:the\s+|your\s+|every\s+|"
-    r"all\s+)?(?:readers?|users?|persons? asking|people asking)\b",
-    r"(?:^|[.:;!]\s+)\W*(?:dites|dis|indiquez|indique|rappelez|rappelle|affirmez|affirme|assurez|assure|expliquez|explique)"
-    r"\s+(?:au|aux|a l'|a la|a votre|a ton|a tout)\s*(?:lecteurs?|lectrices?|utilisateurs?|utilisatrices?|personnes? qui)",
+    r"(?:^|[.:;!]\s+)\W*(?:please\s+|always\s+)?(?:tell|inform|remind|assure|convince|reassure)\s+"
+    r"(?:the\s+|your\s+|every\s+|all\s+)?(?:readers?|users?|persons? asking|people asking)\b",
+    r"(?:^|[.:;!]\s+)\W*(?:dites|dis|indiquez|indique|rappelez|rappelle|affirmez|affirme|assurez|assure|expliquez|"
+    r"explique)\s+(?:au|aux|a l'|a la|a votre|a ton|a tout)\s*(?:lecteurs?|lectrices?|utilisateurs?|utilisatrices?|"
+    r"personnes? qui)",
     r"\b(?:in|within|throughout) (?:your|any|every|each) (?:answers?|repl(?:y|ies)|responses?|summar(?:y|ies))\b,?\s*"
     r"(?:always\s+|also\s+)?(?:say|state|write|mention|claim|include|tell|assert|insist)\b",
     r"\bdans (?:ta|votre|chaque|toute) (?:reponse|synthese|resume)s?\b,?\s*(?:toujours\s+)?(?:dis|dites|ecris|ecrivez|"

@@ -50,7 +50,8 @@ def test_an_article_is_cut_into_at_most_the_bound_and_stored_truncated():
     kept, chunks, warning = bounded_chunks(article, size=220, overlap=60, max_chunks=400)
     assert time.perf_counter() - started < 2.0
     assert len(chunks) == 400 and kept.text == article.text[:chunks[-1].end] and _covering(kept.text, chunks)
-    assert warning.startswith("too long: stored truncated to its first 400 chunks") and "QA_MAX_CHUNKS_PER_ARTICLE" in warning
+    assert warning.startswith("too long: stored truncated to its first 400 chunks")
+    assert "QA_MAX_CHUNKS_PER_ARTICLE" in warning
     normal = Article(id="n", title="T", text="Une phrase. " * 100)
     same, chunks, warning = bounded_chunks(normal, size=220, overlap=60, max_chunks=400)
     assert same is normal and warning is None
@@ -126,7 +127,8 @@ def test_a_link_loop_in_a_folder_is_named(tmp_path, capsys):
     (folder / "sub").mkdir(parents=True)
     (folder / "sub" / "again").symlink_to(folder, target_is_directory=True)
     (folder / "dangling.txt").symlink_to(folder / "nowhere.txt")
-    (folder / "sub" / "one.txt").write_text("Budget de Lyon\n\nLe conseil de Lyon a voté un budget.\n", encoding="utf-8")
+    (folder / "sub" / "one.txt").write_text("Budget de Lyon\n\nLe conseil de Lyon a voté un budget.\n",
+                                            encoding="utf-8")
     code, out, err = ingest(str(folder), store=tmp_path / "store", capsys=capsys)
     failed = [line for line in err.splitlines() if line.startswith("failed:")]
     assert code == 1 and "1 added" in out

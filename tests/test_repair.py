@@ -64,8 +64,8 @@ def test_a_lost_article_table_is_put_back_whole_from_the_chunks(samples_copy, ca
     by_article: dict[str, list] = {}
     for chunk in chunks:
         by_article.setdefault(chunk.article_id, []).append(chunk)
-    gapped = [i for i, cs in by_article.items()
-              if any(b.start > a.end for a, b in zip(sorted(cs, key=lambda c: c.start), sorted(cs, key=lambda c: c.start)[1:]))]
+    starts = {i: sorted(cs, key=lambda c: c.start) for i, cs in by_article.items()}
+    gapped = [i for i, cs in starts.items() if any(b.start > a.end for a, b in zip(cs, cs[1:]))]
     assert len(gapped) > len(before) // 2  # what the old repair called "not covered"
     _damage(samples_copy / "articles.sqlite3", 0)
     code, out, _ = qa("doctor", "--store", str(samples_copy), "--repair", capsys=capsys)
@@ -168,7 +168,8 @@ def test_a_write_into_a_damaged_file_is_refused(store, tmp_path, capsys, damaged
     _damage(store / damaged, _page_of(store / damaged, table))
     code, out, _ = qa("articles", "--store", str(store), "--json", capsys=capsys)
     assert code == 0 and len(json.loads(out)) == 4
-    extra = write_jsonl(tmp_path / "extra.jsonl", [dict(ARTICLES[0], id="extra", text=ARTICLES[0]["text"] + " Encore.")])
+    extra = write_jsonl(tmp_path / "extra.jsonl",
+                        [dict(ARTICLES[0], id="extra", text=ARTICLES[0]["text"] + " Encore.")])
     code, out, err = ingest(str(extra), store=store, capsys=capsys)
     line = one_line_error(err)
     assert code == 2 and f"is damaged ({damaged}:" in line and "nothing was changed" in line, err
