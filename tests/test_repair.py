@@ -368,3 +368,25 @@ def test_an_import_goes_on_after_an_interruption(exported, tmp_path, capsys):
     with pytest.raises(KeyboardInterrupt):
         import_store(target.store, exported, on_progress=stop)
     assert len(target.articles()) == 3
+
+
+@pytest.mark.slow  # 173 articles embedded
+def test_the_header_damage_of_the_issue_keeps_every_article(tmp_path):
+    """The repro of issue 22 as a user runs it, on a store of 173 articles (data/samples and the 120 OrangeSum
+    fixtures): ``dd`` over the first 4 KB of articles.sqlite3, then ``python -m qa doctor --repair``. It used to
+    keep 43 and delete the chunks of 130; every one comes back, to the character."""
+    from tests.conftest import FIXTURES, run_cli
+
+    store = tmp_path / "store"
+    built = run_cli("ingest.py", "--quiet", str(SAMPLES), str(FIXTURES / "orangesum-120.jsonl.gz"), store=store)
+    assert built.returncode == 0, built.stderr
+    before = _texts(store)
+    chunks = Assistant(store_dir=store).store.count_chunks()
+    assert len(before) >= 170
+    _damage(store / "articles.sqlite3", 0)
+    checked = run_cli("-m", "qa", "doctor", store=store)
+    assert checked.returncode == 1 and "--repair" in checked.stdout
+    repaired = run_cli("-m", "qa", "doctor", "--repair", store=store)
+    assert repaired.returncode == 0 and "The store is sound." in repaired.stdout, repaired.stdout + repaired.stderr
+    assert f"put back {len(before)} articles from their chunks" in repaired.stdout
+    assert _texts(store) == before and Assistant(store_dir=store).store.count_chunks() == chunks
