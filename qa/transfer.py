@@ -175,6 +175,7 @@ def import_store(store: Store, path: str | Path, on_progress: Progress | None = 
     """Write the articles of an export into ``store``, their vectors as exported, as the file streams: a record
     that cannot be read is one :class:`Failure`, appended to ``failures`` (the next ones are still read); a damaged
     part ends the reading, the records before it imported. Returns counts: ``imported``, ``unchanged``."""
+    store.check_writable()  # a read-only, full or damaged store is said before the file is read
     header, records = read_export(path)
     if header["embedder"] != store.embedder:
         raise StoreError(f"{path} was exported from a store built with the embedder '{header['embedder']}', and "

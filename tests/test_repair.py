@@ -164,10 +164,14 @@ def _page_of(path: Path, table: str, middle: bool = False) -> int:
 def test_a_write_into_a_damaged_file_is_refused(store, tmp_path, capsys, damaged, table):
     """4 KB of noise where reads do not go: listing still works, and a write (ingest, delete, import) is refused
     before it changes anything, with the doctor's line."""
+    backup = tmp_path / "backup.jsonl.gz"
+    assert qa("export", "--quiet", "--store", str(store), str(backup), capsys=capsys)[0] == 0
+    with sqlite3.connect(store / "articles.sqlite3") as db:  # so that the import has something to write
+        db.execute("DELETE FROM articles WHERE id = 'lyon-3'")
     Assistant(store_dir=store).store.close()
     _damage(store / damaged, _page_of(store / damaged, table))
     code, out, _ = qa("articles", "--store", str(store), "--json", capsys=capsys)
-    assert code == 0 and len(json.loads(out)) == 4
+    assert code == 0 and len(json.loads(out)) == 3
     extra = write_jsonl(tmp_path / "extra.jsonl",
                         [dict(ARTICLES[0], id="extra", text=ARTICLES[0]["text"] + " Encore.")])
     code, out, err = ingest(str(extra), store=store, capsys=capsys)
@@ -176,8 +180,10 @@ def test_a_write_into_a_damaged_file_is_refused(store, tmp_path, capsys, damaged
     assert "qa doctor" in line and "added" not in out
     code, _, err = ingest("--delete", "lyon-0", store=store, capsys=capsys)
     assert code == 2 and "is damaged" in one_line_error(err)
+    code, out, err = qa("import", "--quiet", "--store", str(store), str(backup), capsys=capsys)
+    assert code == 2 and "is damaged" in one_line_error(err) and "imported" not in out
     assert {a["id"] for a in json.loads(qa("articles", "--store", str(store), "--json", capsys=capsys)[1])} == {
-        a["id"] for a in ARTICLES}
+        a["id"] for a in ARTICLES[:3]}
 
 
 def test_a_read_that_meets_a_damaged_page_says_so(samples_copy, capsys):
