@@ -225,7 +225,7 @@ def repair(assistant) -> Checkup:
     else:
         missing, ghost_chunks = _mismatches(store.chunk_counts(), store.chunk_owners())
         if ghost_chunks:
-            kept = _write_removed(store, ghost_chunks, directory if not server else Path(directory), stamp)
+            kept = _write_removed(store, ghost_chunks, Path(directory), stamp)
             if kept is None:
                 done.append(f"kept {len(ghost_chunks)} chunks of articles that are not stored: they could not be "
                             f"written to a file first (free some space and repair again)")
