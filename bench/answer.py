@@ -3,8 +3,8 @@ verification, a second attempt when the first is rejected), and how much of it i
 
     python bench/answer.py [--store DIR] [--questions data/eval/hard.jsonl] [--n 12]
 
-For each question: the time until the first answer text is shown and until the checked answer is
-ready (``Assistant.stream``), and the time spent inside llama.cpp's completion and evaluation calls
+For each question: the time until something is shown (the passages found, ``Found``: the app says
+what it reads and the command line prints it) and until the checked answer is ready (``Assistant.stream``), and the time spent inside llama.cpp's completion and evaluation calls
 during it (measured by wrapping them: the chain runs unchanged). The chain's overhead is the ratio of
 the two totals. Without --store, the sample articles are ingested into a
 temporary store and the seed question and its paraphrases are asked.
@@ -22,6 +22,7 @@ from pathlib import Path
 from common import ROOT, write_results
 
 from qa import Assistant, prompts
+from qa.answers import Answer
 from qa.answers import format_passages
 
 
@@ -29,7 +30,7 @@ def timed_stream(pieces) -> tuple[float, float, list]:
     started = time.perf_counter()
     first, items = None, []
     for piece in pieces:
-        if first is None and isinstance(piece, str) and piece:
+        if first is None and not isinstance(piece, Answer):
             first = time.perf_counter() - started
         items.append(piece)
     total = time.perf_counter() - started
@@ -102,11 +103,11 @@ def main() -> None:
         first, total, items = timed_stream(assistant.stream(row["question"]))
         answer = items[-1]
         raw_seconds, calls = clock.lap()
-        passages = assistant.retrieve(row["question"])
+        passages = items[0].passages
         user_tokens = llm.count_tokens(format_passages(passages))
         records.append({"id": row.get("id"), "first_text_s": round(first, 2), "total_s": round(total, 2),
                         "raw_llama_s": round(raw_seconds, 2), "model_calls": calls, "prompt_tokens_beyond_system": user_tokens,
-                        "answer": answer.answer, "refused": answer.refused})
+                        "answer": answer.answer, "status": answer.status})
         print(json.dumps(records[-1], ensure_ascii=False), flush=True)
 
     def dist(key: str) -> dict:

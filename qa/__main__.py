@@ -76,10 +76,15 @@ def cmd_eval(args) -> int:
 
     assistant = open_assistant(args, create=False)
     rows = spread_sample(load_evalset(args.evalset)[: args.limit], args.sample)
-    report = {"evalset": str(args.evalset), "store": assistant.stats(),
-              "retrieval": evaluate_retrieval(rows, lambda q: assistant.retrieve(q, k=20), show_progress=not args.json)}
+    report = {"evalset": str(args.evalset), "store": assistant.stats()}
+    if not args.answers_only:
+        report["retrieval"] = evaluate_retrieval(rows, lambda q: assistant.retrieve(q, k=20),
+                                                 show_progress=not args.json)
     if not args.retrieval_only:
-        report["answers"] = evaluate_answers(rows, assistant, show_progress=not args.json)
+        log = Path(f"{args.out}.records.jsonl") if args.out else None
+        if log is not None:
+            log.unlink(missing_ok=True)
+        report["answers"] = evaluate_answers(rows, assistant, show_progress=not args.json, log=log)
     if args.plot:
         plot_recall({"default": report["retrieval"]}, args.plot)
     if args.out:
@@ -87,11 +92,12 @@ def cmd_eval(args) -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return 0
-    r = report["retrieval"]
-    print(f"retrieval ({r['questions']} answerable questions): recall@1 {r['recall@1']:.3f}  recall@5 {r['recall@5']:.3f}"
-          f"  recall@10 {r['recall@10']:.3f}  MRR {r['mrr']:.3f}  median {r['latency_ms_median']} ms")
-    for kind, values in r["by_kind"].items():
-        print(f"  {kind:<14} n={values['questions']:<4} recall@5 {values['recall@5']:.3f}")
+    r = report.get("retrieval")
+    if r:
+        print(f"retrieval ({r['questions']} answerable questions): recall@1 {r['recall@1']:.3f}  recall@5 {r['recall@5']:.3f}"
+              f"  recall@10 {r['recall@10']:.3f}  MRR {r['mrr']:.3f}  median {r['latency_ms_median']} ms")
+        for kind, values in r["by_kind"].items():
+            print(f"  {kind:<14} n={values['questions']:<4} recall@5 {values['recall@5']:.3f}")
     if "answers" in report:
         a = report["answers"]["summary"]
         print(f"answers ({a['questions']} questions): right {a['answer_accuracy']}  wrong {a['wrong_answers']}  "
@@ -256,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="evaluate retrieval and answers on a question set (JSONL)")
     add_store_option(p)
     p.add_argument("--retrieval-only", action="store_true", help="skip the answers (no LLM needed)")
+    p.add_argument("--answers-only", action="store_true", help="skip the retrieval figures")
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--sample", type=int, metavar="N", help="N questions spread evenly over the set (a quicker run)")
     p.add_argument("--out", help="write the full report (every answer) as JSON")

@@ -102,9 +102,10 @@ def failure_stage(row: dict, answer, asked) -> str:
     return "chosen but answer wrong"
 
 
-def evaluate_answers(rows: list[dict], assistant, *, show_progress: bool = True) -> dict:
+def evaluate_answers(rows: list[dict], assistant, *, show_progress: bool = True, log: Path | None = None) -> dict:
     """Ask every question; score accuracy, citations, outcomes (answered, unconfirmed, not found), the stage
-    where each wrong answer failed, language and latency."""
+    where each wrong answer failed, language and latency. ``log``: each question's record is appended there
+    as it is made (a long run stopped halfway keeps what it measured)."""
     records = []
     for row in _progress(rows, "answers", show_progress):
         answer, asked = assistant.trace(row["question"])
@@ -119,7 +120,10 @@ def evaluate_answers(rows: list[dict], assistant, *, show_progress: bool = True)
                                                     for e in [expected, *row.get("accept", [])]))),
             "stage": failure_stage(row, answer, asked),
             "verified": answer.verified, "judged": {str(k): v for k, v in asked.judged.items()}, "route": asked.route,
-            "candidate": asked.checked.text, "sources": [s.article_id for s in answer.sources], "quotes": shown,
+            "candidate": asked.checked.text, "chosen_passages": sorted({c.passage for c in asked.checked.chosen}),
+            "evidence_passages": [p.n for p in asked.passages if expected is not None
+                                  and evidence_hit(p.text, row["evidence"])],
+            "sources": [s.article_id for s in answer.sources], "quotes": shown,
             "unsupported": answer.unsupported,
             "cited_evidence": (expected is not None and not answer.refused
                                and citation_accuracy(shown, row["evidence"])),
@@ -128,6 +132,9 @@ def evaluate_answers(rows: list[dict], assistant, *, show_progress: bool = True)
             "evidence_read": expected is not None and any(evidence_hit(p.text, row["evidence"]) for p in asked.passages),
             "language_ok": answer.language == language,
         })
+        if log is not None:
+            with open(log, "a", encoding="utf-8") as out:
+                out.write(json.dumps(records[-1], ensure_ascii=False) + "\n")
     return {"summary": summarize_answers(records), "records": records}
 
 

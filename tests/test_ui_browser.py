@@ -114,10 +114,10 @@ def test_chat_streams_an_answer_with_citations_and_passages(page, app):
     card = page.wait_for_selector("#nd-sources .nd-source", timeout=ANSWER_TIMEOUT)
     states = page.evaluate("window.ndStates")
     assert any("Searching the articles" in s for s in states), states
-    assert any("▍" in s for s in states), f"no partial answer was shown while it was written: {states}"
+    # what was found is said while the model reads it; the answer appears only once checked
+    assert any(s.startswith("Reading") and "passage" in s for s in states), states
     final = page.locator("#nd-chat .message.bot").last
     assert final.locator(".nd-cite").count() >= 1, final.inner_html()
-    assert "▍" not in final.inner_text()
     # the source card: title, the quoted passage highlighted
     assert "Riverton opens its new harbour bridge" in card.inner_text()
     mark = page.locator("#nd-sources .nd-source mark").first
@@ -127,6 +127,39 @@ def test_chat_streams_an_answer_with_citations_and_passages(page, app):
     if os.environ.get("QA_UI_DOCS_SCREENSHOT") == "1":
         (ROOT / "docs").mkdir(exist_ok=True)
         shutil.copy(path, ROOT / "docs" / "screenshot-chat.png")
+
+
+@pytest.fixture(scope="module")
+def default_model_url(app):
+    """The same store served with the default bundled model (1.5B), the one a newcomer gets."""
+    from qa import Assistant
+
+    assistant = Assistant(store_dir=app["assistant"].settings.store_dir, translate_queries=False)
+    demo, url = start_app(assistant)
+    yield url
+    demo.close()
+
+
+def test_the_seed_question_is_answered_right_in_the_app(browser, default_model_url):
+    """Two of the seed question's paraphrases (data/eval/seed.jsonl), asked in the app with the default model:
+    the answer names Alessandra Galloni, cited to the seed article."""
+    rows = [json.loads(line) for line in (ROOT / "data/eval/seed.jsonl").read_text(encoding="utf-8").splitlines()]
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(default_model_url)
+    page.wait_for_selector("#nd-question textarea")
+    for number, row in enumerate([rows[0], rows[-1]], 1):
+        page.fill("#nd-question textarea", row["question"])
+        page.click("#nd-ask")
+        page.wait_for_function(f"() => document.querySelectorAll('#nd-chat .message.bot .nd-answer-meta, "
+                               f"#nd-chat .message.bot .nd-refusal').length >= {number}", timeout=ANSWER_TIMEOUT)
+        answer = page.locator("#nd-chat .message.bot").last.inner_text()
+        assert "Alessandra Galloni" in answer and "[" in answer, (row["question"], answer)
+        assert "Not confirmed" not in answer and "Non confirmé" not in answer, answer
+        assert "Reuters" in page.locator("#nd-sources").inner_text()
+    shot(page, "seed-questions")
+    context.close()
 
 
 def test_a_failure_is_a_clear_message_not_a_stack_trace(page):
