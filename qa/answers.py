@@ -30,7 +30,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from qa.citations import CITATION
-from qa.grounding import NOT_FOUND, is_refusal, off_target, unsupported_facts
+from qa.grounding import NOT_FOUND, is_refusal, names_in, off_target, unsupported_facts
 from qa.language import fold
 from qa.numbers import localize_numbers
 from qa.prompts import language_name, refusal, unconfirmed
@@ -245,14 +245,17 @@ def _holders(text: str, chosen: list[Numbered], passages: list[Passage], context
 
 def finalize(question: str, checked: Checked, passages: list[Passage], language: str, *,
              standalone: str | None = None, verified: float | None = None,
-             threshold: float = VERIFY_THRESHOLD, judged: dict[int, float] | None = None) -> Answer:
+             threshold: float = VERIFY_THRESHOLD, judged: dict[int, float] | None = None,
+             phrasings: list[str] | None = None) -> Answer:
     """The :class:`Answer`. ``answered``: the checked text with its citations and the evidence sentences as
     sources, when the check passed and the evidence is confirmed (see :func:`confirmed`). Otherwise
-    ``unconfirmed`` with the closest passages as sources, or ``not_found`` when no passage is relevant
-    (``judged``: the judge's probability that each passage answers, by passage number)."""
+    ``unconfirmed`` with the closest passages as sources, or ``not_found`` when no passage is relevant: none
+    names what the question names (see :func:`mentions_subject`; ``phrasings``: the question's translations),
+    or the judge gives none ``RELEVANT_THRESHOLD`` (``judged``: its probability for each passage, by number)."""
     if checked.chosen and confirmed(checked, verified, threshold, judged):
         return _answered(question, checked, passages, language, standalone, verified)
-    if passages and (not judged or max(judged.values()) >= RELEVANT_THRESHOLD):
+    if passages and (not judged or max(judged.values()) >= RELEVANT_THRESHOLD) and mentions_subject(
+            [question, standalone or "", *(phrasings or [])], passages):
         closest = closest_passages(checked, passages, judged)
         sources = [_source(p, p.start, p.end) for p in closest]
         marks = "".join(f"[{p.n}]" for p in closest)
@@ -273,6 +276,21 @@ def confirmed(checked: Checked, verified: float | None, threshold: float = VERIF
         best = {n for n, p in judged.items() if p == max(judged.values())}
         return any(s.passage in best for s in checked.chosen)
     return False
+
+
+def mentions_subject(questions: list[str], passages: list[Passage]) -> bool:
+    """Whether the passages name something the question names (a person, a place, a body: capitalised words,
+    in the question or one of its phrasings); True for a question that names nothing. "Who won the 2019
+    Nobel prize?" over passages that never say "Nobel" is not about them: the articles do not say."""
+    from qa.keyword import tokenize
+
+    # the first word lowered: a question's capitalised first word ("Who", "Combien") is not a name
+    names = {n for q in questions if q.strip() for n in names_in(q.strip()[0].lower() + q.strip()[1:])}
+    if not names:
+        return True
+    held = set(tokenize(" ".join([p.text for p in passages] + [p.chunk.title or "" for p in passages])))
+    # a name is named when its longest word is ("Eiffel Tower": "eiffel", not "tower")
+    return any(max(tokenize(name) or [""], key=len) in held for name in names)
 
 
 def closest_passages(checked: Checked, passages: list[Passage], judged: dict[int, float] | None = None,
@@ -376,6 +394,6 @@ def format_history(history: list[tuple[str, str]], turns: int = 3) -> str:
 
 
 __all__ = ["Answer", "Found", "Checked", "Source", "Reply", "NOT_FOUND", "check", "VERIFY_THRESHOLD", "answer_schema", "finalize",
-           "confirmed", "closest_passages", "judge_inputs",
+           "confirmed", "closest_passages", "judge_inputs", "mentions_subject",
            "format_passages", "parse_reply", "prompt_inputs", "verification_inputs",
            "yes_probability"]

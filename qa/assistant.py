@@ -277,6 +277,8 @@ class Assistant:
             asked.raw = str(self._answer_model(asked, allowed).invoke(messages).content)
             self._check(asked)
             reply = parse_reply(asked.raw)
+            if not (asked.checked.chosen and confirmed(asked.checked, asked.verified, self.settings.verify_threshold)):
+                self._judge(asked)  # only when the verification does not confirm: the judge is what decides then
             if asked.checked.chosen and confirmed(asked.checked, asked.verified, self.settings.verify_threshold,
                                                   asked.judged):
                 return asked
@@ -289,6 +291,7 @@ class Assistant:
         if candidate is not None:
             asked.raw, asked.checked, asked.verified = candidate
         asked.checked.unsupported = rejected
+        self._judge(asked)
         self._from_best_passage(asked)
         return asked
 
@@ -331,9 +334,10 @@ class Assistant:
 
     def _judge(self, asked: Asked) -> Asked:
         """The judge: the model's probability that each passage answers the question (``Asked.judged``), a
-        second opinion on where the answer is (see :func:`qa.answers.confirmed`)."""
-        if not (self.settings.judge_passages and asked.passages):
-            return asked
+        second opinion on where the answer is (see :func:`qa.answers.confirmed`). Asked only when the
+        verification does not confirm an answer (it decides nothing otherwise): once per question."""
+        if asked.judged or not (self.settings.judge_passages and asked.passages):
+            return asked  # judged already, or nothing to judge
         # passages asked with the same question one after the other: llama.cpp reuses the question's prefix
         order = sorted(asked.passages, key=lambda p: self._question_for(asked, {p.chunk.lang}) != asked.standalone)
         conversations = []
@@ -356,7 +360,8 @@ class Assistant:
     def _finish(self, asked: Asked) -> Answer:
         answer = finalize(asked.question, asked.checked, asked.passages, asked.language, verified=asked.verified,
                           standalone=asked.standalone if asked.standalone != asked.question else None,
-                          threshold=self.settings.verify_threshold, judged=asked.judged)
+                          threshold=self.settings.verify_threshold, judged=asked.judged,
+                          phrasings=asked.translations)
         answer.seconds = round(time.perf_counter() - asked.started, 3)
         return answer
 
@@ -367,8 +372,7 @@ class Assistant:
         Input: a question string or ``{"question": str, "history": [(q, a), ...], "filters": Filters}``.
         Output: :class:`Answer`.
         """
-        return (RunnableLambda(self._prepare) | RunnableLambda(self._judge)
-                | RunnableLambda(lambda asked: self._generate(asked))
+        return (RunnableLambda(self._prepare) | RunnableLambda(self._generate)
                 | RunnableLambda(self._finish)).with_config(run_name="newsdesk_qa")
 
     @_model_call
@@ -382,15 +386,14 @@ class Assistant:
         the checked :class:`Answer`. The answer is shown only once checked: nothing shown is taken back."""
         asked = self._prepare(Asked(question=question, history=history or [], filters=filters))
         yield Found(question=asked.question, language=asked.language, passages=asked.passages)
-        yield self._finish(self._generate(self._judge(asked)))
+        yield self._finish(self._generate(asked))
 
     @_model_call
     def trace(self, question: str, history: History | None = None,
               filters: Filters | None = None) -> tuple[Answer, Asked]:
         """The answer with what led to it (passages read, the judge's probabilities, the model's reply and its
         check): what ``python -m qa eval`` reads to say at which stage an answer failed."""
-        asked = self._generate(self._judge(self._prepare(Asked(question=question, history=history or [],
-                                                               filters=filters))))
+        asked = self._generate(self._prepare(Asked(question=question, history=history or [], filters=filters)))
         return self._finish(asked), asked
 
     # ------------------------------------------------------------ summaries (qa/summaries/)

@@ -75,7 +75,8 @@ def test_finalize_cites_the_chosen_sentence_and_quotes_article_text():
 
 def test_an_answer_not_confirmed_shows_the_closest_passages_and_nothing_relevant_is_not_found():
     passages = _passages("Le prix a été remis à Stockholm en 2019.", "Le jury s'est réuni à Oslo.")
-    invented = answer_of("Who won the 2019 economics Nobel?", _reply("Paul Krugman won it in 2019.", 1), passages, "en")
+    invented = answer_of("Who received the prize in Stockholm?", _reply("Paul Krugman won it in 2019.", 1), passages,
+                         "en")
     assert invented.status == "unconfirmed" and invented.refused and "Paul Krugman" in invented.unsupported
     assert invented.answer.startswith("Not confirmed") and invented.answer.endswith("[1][2]")
     assert [s.quote for s in invented.sources] == [p.text for p in passages]  # whole passages, for the reader
@@ -86,6 +87,21 @@ def test_an_answer_not_confirmed_shows_the_closest_passages_and_nothing_relevant
     assert nothing.status == "not_found" and nothing.sources == []
     assert nothing.answer.startswith("Les articles ne contiennent pas")
     assert answer_of("Qui ?", _reply("Quelqu'un.", 1), [], "fr").status == "not_found"
+
+
+def test_passages_that_never_name_what_the_question_names_are_not_found():
+    passages = _passages("Le prix de la baguette a augmenté en 2019 à Paris.", "La tour de Lyon a été vendue.")
+    nobel = answer_of("Who won the 2019 Nobel prize in economics?", _reply("NOT_FOUND"), passages, "en")
+    assert nobel.status == "not_found" and nobel.sources == []
+    eiffel = answer_of("When was the Eiffel Tower sold?", _reply("NOT_FOUND"), passages, "en")
+    assert eiffel.status == "not_found"  # "Tower" alone is not the Eiffel Tower
+    paris = answer_of("How much did bread cost in Paris?", _reply("NOT_FOUND"), passages, "en")
+    assert paris.status == "unconfirmed" and paris.sources  # Paris is named: the closest passages are shown
+    translated = finalize("Who interviewed the NATO chief?", check("Who interviewed the NATO chief?", _reply("NOT_FOUND"),
+                          _passages("Le chef de l'OTAN a parlé."), "en"), _passages("Le chef de l'OTAN a parlé."), "en",
+                          phrasings=["Qui a interrogé le chef de l'OTAN ?"])
+    assert translated.status == "unconfirmed"  # named in the question's translation
+    assert answer_of("Who spoke?", _reply("NOT_FOUND"), passages, "en").status == "unconfirmed"  # names nothing
 
 
 def test_the_verification_or_the_judge_confirms_an_answer():
