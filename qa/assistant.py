@@ -15,7 +15,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel, ConfigDict, Field
 
 from qa import prompts
-from qa.answers import (JUDGE_AGREES, Answer, Checked, Found, answer_schema, check, confirmed, finalize, format_history,
+from qa.answers import (Answer, Checked, Found, answer_schema, check, confirmed, finalize, format_history,
                         judge_inputs, needs_translation, number_sentences, parse_reply, prompt_inputs,
                         verification_inputs)
 from qa.articles import Article
@@ -65,7 +65,6 @@ class Asked(BaseModel):
     checked: Checked = Field(default_factory=Checked)
     verified: float | None = None
     judged: dict[int, float] = Field(default_factory=dict)  # the judge's P(yes) of each passage, by number
-    route: str = "generator"  # which reading gave the answer: all the passages, or the judge's best one alone
     started: float = Field(default_factory=time.perf_counter)
 
 
@@ -265,8 +264,8 @@ class Assistant:
     def _generate(self, asked: Asked) -> Asked:
         """Ask the model, check its reply; when the check or the verification rejects the evidence it
         named, ask again (``answer_attempts``) with those sentences ruled out by the schema. The prompt is
-        the same, so llama.cpp reuses it whole: a second attempt costs only the reply and its check. When no
-        answer is confirmed that way, the judge's route: the answer read from the judge's best passage alone."""
+        the same, so llama.cpp reuses it whole: a second attempt costs only the reply and its check. An answer
+        the verification doubts is confirmed when the judge's best passage is the one it cites."""
         if not asked.passages:
             return asked
         allowed = [s.number for s in number_sentences(asked.passages)]
@@ -291,29 +290,11 @@ class Assistant:
         if candidate is not None:
             asked.raw, asked.checked, asked.verified = candidate
         asked.checked.unsupported = rejected
-        self._judge(asked)
-        self._from_best_passage(asked)
+        self._judge(asked)  # what is shown now: the closest passages (the judge's best first), or nothing relevant
         return asked
 
-    def _from_best_passage(self, asked: Asked) -> None:
-        """The judge's route: when the judge says a passage answers (``JUDGE_AGREES``), the model reads that
-        passage alone and its answer is checked against it (the 1.5B model picks the right sentence of one
-        passage far more often than among twenty). Taken when its facts hold; the judge is its confirmation."""
-        if not asked.judged or max(asked.judged.values()) < JUDGE_AGREES:
-            return
-        best = max(asked.judged, key=asked.judged.get)
-        alone = asked.model_copy(update={"passages": [p for p in asked.passages if p.n == best]})
-        if any(s.passage == best for s in asked.checked.chosen):
-            return  # the model already answered from it, and that answer was not confirmed
-        alone.raw = str(self._answer_model(alone).invoke(self._answer_messages(alone)).content)
-        self._check(alone, verify=False)
-        if alone.checked.chosen:
-            asked.raw, asked.checked, asked.route = alone.raw, alone.checked, "judge"
-            asked.verified = asked.judged[best]  # the judge's yes is what confirms it
-
-    def _check(self, asked: Asked, verify: bool = True) -> Asked:
-        """The fact check of the reply, then (``verify``) the model's probability that the evidence answers the
-        question."""
+    def _check(self, asked: Asked) -> Asked:
+        """The fact check of the reply, then the model's probability that the evidence answers the question."""
         asked.checked = check(asked.question, parse_reply(asked.raw), asked.passages, asked.language,
                               standalone=asked.standalone if asked.standalone != asked.question else None)
         if needs_translation(asked.checked, asked.passages, asked.language):
@@ -321,7 +302,7 @@ class Assistant:
         langs = {p.chunk.lang for p in asked.passages if any(s.passage == p.n for s in asked.checked.chosen)}
         question = self._question_for(asked, langs)
         inputs = verification_inputs(question, asked.checked, asked.passages, asked.language)
-        if verify and inputs is not None and self.settings.verify_answers:
+        if inputs is not None and self.settings.verify_answers:
             messages = prompts.template("verify_answer").invoke(inputs).to_messages()
             asked.verified = round(yes_probability(self.side_llm, messages), 4)
         return asked

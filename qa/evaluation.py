@@ -119,7 +119,7 @@ def evaluate_answers(rows: list[dict], assistant, *, show_progress: bool = True,
                         (not answer.refused and any(answer_matches(answer.answer, e)
                                                     for e in [expected, *row.get("accept", [])]))),
             "stage": failure_stage(row, answer, asked),
-            "verified": answer.verified, "judged": {str(k): v for k, v in asked.judged.items()}, "route": asked.route,
+            "verified": answer.verified, "judged": {str(k): v for k, v in asked.judged.items()},
             "candidate": asked.checked.text, "chosen_passages": sorted({c.passage for c in asked.checked.chosen}),
             "evidence_passages": [p.n for p in asked.passages if expected is not None
                                   and evidence_hit(p.text, row["evidence"])],

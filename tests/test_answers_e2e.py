@@ -67,9 +67,11 @@ def test_french_question_about_an_english_article_is_answered_in_french_or_refus
     # the 1.5B model may pick a wrong sentence across languages, and its verification refuses that
     answer = assistant.ask("De combien de pourcents les bénéfices trimestriels de Calloway Media ont-ils augmenté ?")
     assert answer.language == "fr"
-    assert answer.refused != ("64" in answer.answer), answer  # the right figure, or a refusal: never a wrong one
-    first_source = answer.sources[0].article_id if answer.sources else None
-    assert (answer.refused, first_source) in {(True, None), (False, "en-business-001")}, answer
+    assert answer.refused != ("64" in answer.answer), answer  # the right figure, or no answer: never a wrong one
+    if answer.status == "answered":
+        assert answer.sources[0].article_id == "en-business-001", answer
+    else:  # not confirmed: the closest passages are shown, and the article is among them
+        assert any(s.article_id == "en-business-001" for s in answer.sources), answer
 
 
 @pytest.mark.slow
