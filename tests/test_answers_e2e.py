@@ -81,7 +81,9 @@ def test_unanswerable_question_is_refused(assistant):
     assert answer.answer == "The articles do not contain the answer to this question."
     assert answer.sources == []
     french = assistant.ask("Quel est le score de la finale de la Coupe du monde de rugby 2019 ?")
-    assert french.refused and french.answer.startswith("Les articles ne contiennent pas")
+    # not answered, said in French: "not in the articles", or "not confirmed" with the closest passages when one
+    # of them names what the question names (a "Coupe", a "rugby" match)
+    assert french.refused and french.answer.startswith(("Les articles ne contiennent pas", "Non confirmé")), french
 
 
 @pytest.mark.slow
