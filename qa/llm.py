@@ -296,14 +296,7 @@ _NO_LOGPROBS: set = set()
 
 
 def yes_probabilities(llm: BaseChatModel, conversations: list[list[BaseMessage]]) -> list[float]:
-    """:func:`yes_probability` of several prompts that share their beginning. Locally one after the other on one
-    llama.cpp context, each reusing the cached common prefix (only what differs is evaluated); on a hosted endpoint
-    at once, so that a server with parallel slots answers them together."""
-    if not conversations:
-        return []
-    if isinstance(llm, LocalChatModel) or len(conversations) == 1:
-        return [yes_probability(llm, messages) for messages in conversations]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=min(4, len(conversations))) as pool:
-        return list(pool.map(lambda messages: yes_probability(llm, messages), conversations))
+    """:func:`yes_probability` of several prompts that share their beginning, one after the other: locally
+    each reuses the cached common prefix (only what differs is evaluated). On a hosted endpoint they are not
+    sent at once: llama.cpp's Python server interrupts a request when the next one comes."""
+    return [yes_probability(llm, messages) for messages in conversations]

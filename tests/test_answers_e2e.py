@@ -174,9 +174,12 @@ def test_ask_command_line_json(store_dir):
                      env={"QA_TRANSLATE_QUERIES": "false"})
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
-    assert {"answer", "sources", "language", "refused"} <= set(payload)
-    assert payload["language"] == "fr" and payload["refused"] is False and "Reuters" in payload["answer"], payload
-    assert payload["sources"], payload
+    assert {"answer", "status", "sources", "language", "refused"} <= set(payload)
+    assert payload["language"] == "fr" and payload["sources"], payload
+    # answered, and then right; or not confirmed, and then the passage that holds the answer is shown (the 1.5B
+    # model copies "La rédactrice en chef de Reuters, Alessandra Galloni…" and its evidence is sometimes doubted)
+    assert payload["status"] in ("answered", "unconfirmed"), payload
+    assert (payload["status"] == "answered") == ("Reuters" in payload["answer"]), payload
     for source in payload["sources"]:
         assert {"article_id", "title", "quote", "start", "end"} <= set(source)
     assert any("Reuters" in source["quote"] for source in payload["sources"]), payload
