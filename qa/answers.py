@@ -269,10 +269,13 @@ def finalize(question: str, checked: Checked, passages: list[Passage], language:
 def confirmed(checked: Checked, verified: float | None, threshold: float = VERIFY_THRESHOLD,
               judged: dict[int, float] | None = None) -> bool:
     """Whether a checked answer is confirmed: the verification says yes (at ``threshold``), or the judge's best
-    passage is the one the answer cites (two signals with different errors agree)."""
+    passage is the one the answer cites (two signals with different errors agree; only a judge read from the
+    model's probabilities, not a yes/no read from its text)."""
     if verified is None or verified >= threshold:
         return True
-    if judged and max(judged.values()) >= JUDGE_AGREES:
+    # a judge read from text (a hosted endpoint without log-probabilities) says 1 or 0: no probability to agree with
+    graded = judged and any(0.0 < p < 1.0 for p in judged.values())
+    if graded and max(judged.values()) >= JUDGE_AGREES:
         best = {n for n, p in judged.items() if p == max(judged.values())}
         return any(s.passage in best for s in checked.chosen)
     return False

@@ -3,11 +3,14 @@
 >>> model = Scripted(script=lambda prompt, n: "Lyon a voté.")     # any task
 >>> model = Scripted(script=answering(['{"sentences": [3], "answer": "14 millions"}'], verdict="yes"))
 
+A reply ``P(yes)=0.8`` is a yes/no with its probability (as an endpoint's log-probabilities give it).
 Every call is recorded: ``model.prompts`` holds ``(messages, kwargs)``, ``model.calls`` the last message's text.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -45,6 +48,14 @@ class Scripted(BaseChatModel):
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs):
         text = self._reply(messages, kwargs)
+        graded = re.fullmatch(r"P\(yes\)=([0-9.]+)", text)  # a yes/no with its probability, as an endpoint's logprobs
+        if graded:
+            yes = float(graded.group(1))
+            top = [{"token": "yes", "logprob": math.log(max(yes, 1e-9))},
+                   {"token": "no", "logprob": math.log(max(1 - yes, 1e-9))}]
+            message = AIMessage(content="yes" if yes >= 0.5 else "no",
+                                response_metadata={"logprobs": {"content": [{"top_logprobs": top}]}})
+            return ChatResult(generations=[ChatGeneration(message=message)])
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
     def _stream(self, messages, stop=None, run_manager=None, **kwargs):

@@ -116,6 +116,7 @@ def test_the_verification_or_the_judge_confirms_an_answer():
     assert differ.status == "unconfirmed" and [s.n for s in differ.sources] == [1, 2]  # the candidate's passage first
     checked = check(question, _reply("4 000 euros", 1), passages, "fr")
     assert not confirmed(checked, 0.4, judged={1: 0.4, 2: 0.1})  # the judge's best, but the judge says no
+    assert not confirmed(checked, 0.4, judged={1: 1.0, 2: 0.0})  # a yes read from text is no probability
     assert [p.n for p in closest_passages(checked, passages, {1: 0.1, 2: 0.9}, n=1)] == [1]
 
 

@@ -108,11 +108,15 @@ def test_the_verification_and_the_judge_decide_the_outcome(store_dir):
     for source in answer.sources:  # whole passages, as the article writes them
         assert source.quote == passages[source.n].text
     assert sum("Does this passage answer" in c for c in model.calls) == len(passages)
-    # the verification says no, but the judge's best passage is the one cited: answered
+    # the verification says no, but the judge's best passage is the one cited: answered (a judge with probabilities;
+    # a bare yes read from text confirms nothing)
     assistant, _ = scripted(store_dir, reply(s.number, "14 millions d'euros"), verdict="no",
-                            judge=lambda prompt: "yes" if "14 millions" in prompt else "no")
+                            judge=lambda prompt: "P(yes)=0.8" if "14 millions" in prompt else "P(yes)=0.3")
     answer = assistant.ask(question)
     assert answer.status == "answered" and answer.answer == f"14 millions d'euros [{s.passage}]", answer
+    assistant, _ = scripted(store_dir, reply(s.number, "14 millions d'euros"), verdict="no",
+                            judge=lambda prompt: "yes" if "14 millions" in prompt else "no")
+    assert assistant.ask(question).status == "unconfirmed"
 
 
 def test_a_model_refusal_and_an_invented_fact_are_refusals(store_dir):
