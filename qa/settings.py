@@ -122,9 +122,11 @@ class Settings(BaseSettings):
     verify_threshold: float = Field(0.6, ge=0, le=1, description="Below this probability of 'yes' from the "
                                     "verification, an answer is confirmed only when the judge agrees; else "
                                     "'unconfirmed' with the closest passages")
-    judge_passages: bool = Field(True, description="Ask the model, for each passage, whether it answers the question "
-                                 "(one short yes/no each, over the cached question): a second opinion on where the "
-                                 "answer is, and what tells 'not confirmed' from 'not in the articles'")
+    judge_passages: bool = Field(False, description="When the verification doubts an answer, ask the model, for each "
+                                 "passage, whether it answers the question (one short yes/no each): the answer is "
+                                 "then confirmed when the judge's best passage is the one it cites, and the closest "
+                                 "passages are shown in the judge's order. Off by default: on the dev split it "
+                                 "confirmed one right and one wrong answer (docs/benchmarks.md)")
 
     # the web app
     max_waiting: int = Field(8, ge=0, description="Web app: how many questions and summaries may wait for the "

@@ -50,7 +50,7 @@ def store_dir(request, tmp_path_factory):
 
 def scripted(store_dir, *answers: str, verdict: str | list[str] = "yes", judge="yes",
              **settings) -> tuple[Assistant, Scripted]:
-    assistant = Assistant(**store_dir, **settings)
+    assistant = Assistant(**store_dir, **{"judge_passages": True, **settings})
     model = Scripted(script=answering(list(answers), verdict, judge=judge))
     assistant.__dict__["llm"] = model
     return assistant, model
