@@ -10,7 +10,7 @@ the evidence is verbatim by construction. Then:
 2. a short yes/no question to the model, "does this sentence answer the question?" (its probability
    of "yes" against :data:`VERIFY_THRESHOLD`);
 3. the judge: the same yes/no question asked of every passage, one probability each (see
-   :func:`judge_inputs`). Its best passage is a second opinion on where the answer is.
+   :func:`judge_input`). Its best passage is a second opinion on where the answer is.
 
 Three outcomes (:attr:`Answer.status`): ``answered`` (cited), ``unconfirmed`` (passages were found but
 no answer is confirmed: the closest passages are shown as sources so the reader can judge) and
@@ -368,10 +368,10 @@ def verification_inputs(question: str, checked: Checked, passages: list[Passage]
     return {"question": question, "evidence": evidence}
 
 
-def judge_inputs(question: str, passages: list[Passage], language: str) -> list[dict]:
-    """What the judge reads, one per passage: the question and the passage's text (numbers written as the
+def judge_input(question: str, passage: Passage, language: str) -> dict:
+    """What the judge reads of one passage: the question and the passage's text (numbers written as the
     question's language writes them), for the yes/no prompt ``judge_passage``."""
-    return [{"question": question, "passage": localize_numbers(p.text, p.chunk.lang, language)} for p in passages]
+    return {"question": question, "passage": localize_numbers(passage.text, passage.chunk.lang, language)}
 
 
 def yes_probability(top_logprobs: list[dict]) -> float:
@@ -397,6 +397,6 @@ def format_history(history: list[tuple[str, str]], turns: int = 3) -> str:
 
 
 __all__ = ["Answer", "Found", "Checked", "Source", "Reply", "NOT_FOUND", "check", "VERIFY_THRESHOLD", "answer_schema", "finalize",
-           "confirmed", "closest_passages", "judge_inputs", "mentions_subject",
+           "confirmed", "closest_passages", "judge_input", "mentions_subject",
            "format_passages", "parse_reply", "prompt_inputs", "verification_inputs",
            "yes_probability"]

@@ -16,15 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qa import prompts
 from qa.answers import (Answer, Checked, Found, answer_schema, check, confirmed, finalize, format_history,
-                        judge_inputs, needs_translation, number_sentences, parse_reply, prompt_inputs,
+                        judge_input, needs_translation, number_sentences, parse_reply, prompt_inputs,
                         verification_inputs)
 from qa.articles import Article
 from qa.embeddings import embedder_name, get_embedder
 from qa.grounding import is_refusal, unsupported_facts
 from qa.ingestion import IngestReport, ProgressCallback, ingest_files, ingest_paths, ingest_urls, rebuild
 from qa.language import question_language
-from qa.llm import (LocalChatModel, get_chat_model, model_errors, model_label, structured, yes_probabilities,
-                    yes_probability)
+from qa.llm import LocalChatModel, get_chat_model, model_errors, model_label, structured, yes_probability
 from qa.retrieval import Filters, Passage, evidence_passages, hybrid_search, with_versions
 from qa.settings import Settings, get_settings
 from qa.store import ArticleInfo, NoArticlesError, Store, StoredChunk
@@ -321,12 +320,12 @@ class Assistant:
             return asked  # judged already, or nothing to judge
         # passages asked with the same question one after the other: llama.cpp reuses the question's prefix
         order = sorted(asked.passages, key=lambda p: self._question_for(asked, {p.chunk.lang}) != asked.standalone)
-        conversations = []
+        # one after the other, also on a hosted endpoint: llama.cpp's Python server interrupts a request when the
+        # next one comes
         for p in order:
-            inputs = judge_inputs(self._question_for(asked, {p.chunk.lang}), [p], asked.language)[0]
-            conversations.append(prompts.template("judge_passage").invoke(inputs).to_messages())
-        probabilities = yes_probabilities(self.side_llm, conversations)
-        asked.judged = {p.n: round(x, 4) for p, x in zip(order, probabilities)}
+            inputs = judge_input(self._question_for(asked, {p.chunk.lang}), p, asked.language)
+            messages = prompts.template("judge_passage").invoke(inputs).to_messages()
+            asked.judged[p.n] = round(yes_probability(self.side_llm, messages), 4)
         return asked
 
     def _translate_answer(self, asked: Asked) -> None:

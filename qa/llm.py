@@ -294,9 +294,3 @@ def yes_probability(llm: BaseChatModel, messages: list[BaseMessage]) -> float:
 
 _NO_LOGPROBS: set = set()
 
-
-def yes_probabilities(llm: BaseChatModel, conversations: list[list[BaseMessage]]) -> list[float]:
-    """:func:`yes_probability` of several prompts that share their beginning, one after the other: locally
-    each reuses the cached common prefix (only what differs is evaluated). On a hosted endpoint they are not
-    sent at once: llama.cpp's Python server interrupts a request when the next one comes."""
-    return [yes_probability(llm, messages) for messages in conversations]
