@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -194,15 +195,24 @@ def _mount(*args: str) -> None:
         pytest.skip(f"mount is not allowed here: {result.stderr.strip()}")
 
 
-def test_a_read_only_store_can_be_read_not_changed(store, tmp_path, capsys):
-    from tests.scripted import Scripted
-
+@contextmanager
+def read_only_view(store: Path, tmp_path: Path):
+    """The store seen through a read-only bind mount (unmounted afterwards)."""
     Assistant(store_dir=store).store.close()
     view = tmp_path / "read-only"
     view.mkdir()
     _mount("--bind", str(store), str(view))
     try:
         _mount("-o", "remount,bind,ro", str(view))
+        yield view
+    finally:
+        subprocess.run(["umount", "-l", str(view)], check=False)
+
+
+def test_a_read_only_store_can_be_read_not_changed(store, tmp_path, capsys):
+    from tests.scripted import Scripted
+
+    with read_only_view(store, tmp_path) as view:
         code, out, err = qa("articles", "--store", str(view), "--json", capsys=capsys)
         assert code == 0 and {a["id"] for a in json.loads(out)} == {a["id"] for a in ARTICLES}
         code, out, _ = qa("retrieve", "--store", str(view), "--json", "budget du quartier 2", capsys=capsys)
@@ -214,8 +224,6 @@ def test_a_read_only_store_can_be_read_not_changed(store, tmp_path, capsys):
         assert assistant.cached_summary("lyon-2", style="abstract") is None  # not cached: nothing written
         code, _, err = ingest("--delete", "lyon-0", store=view, capsys=capsys)
         assert code == 2 and "is read-only: it can be searched and read, not changed" in one_line_error(err)
-    finally:
-        subprocess.run(["umount", "-l", str(view)], check=False)
     assert (store / "articles.sqlite3").exists() and len(Assistant(store_dir=store).articles()) == 4
 
 

@@ -19,7 +19,8 @@ import pytest
 
 from qa import Assistant
 from tests.conftest import SAMPLES, write_jsonl
-from tests.test_hardening import ARTICLES, _damage, _mount, ingest, one_line_error, qa, store  # noqa: F401
+from tests.test_hardening import (ARTICLES, _damage, _mount, ingest, one_line_error, qa, read_only_view,  # noqa: F401
+                                  store)
 
 
 def _texts(store_dir: Path) -> dict[str, str]:
@@ -219,18 +220,11 @@ def test_the_check_before_a_write_costs_little(samples_store, tmp_path):
 
 
 def test_doctor_checks_a_read_only_store_without_writing(store, tmp_path, capsys):
-    Assistant(store_dir=store).store.close()
-    view = tmp_path / "read-only"
-    view.mkdir()
-    _mount("--bind", str(store), str(view))
-    try:
-        _mount("-o", "remount,bind,ro", str(view))
+    with read_only_view(store, tmp_path) as view:
         code, out, err = qa("doctor", "--store", str(view), capsys=capsys)
         assert code == 0 and "The store is sound." in out, out + err
         code, out, err = qa("doctor", "--store", str(view), "--repair", capsys=capsys)
         assert code == 2 and "read-only: copy it somewhere writable" in one_line_error(err)
-    finally:
-        subprocess.run(["umount", "-l", str(view)], check=False)
     assert not list(store.glob("*.damaged-*")) and len(_texts(store)) == 4
 
 
