@@ -460,3 +460,11 @@ def test_adding_and_deleting_articles_updates_the_page(empty, tmp_path):
     assert '<b class="nd-count-articles">1</b>' in deleted[p.status] and app.ui.article(bridge) is None
     [twice] = call(app, app.delete, bridge, "")
     assert "That article was already deleted." in twice[p.library_note]
+
+
+def test_web_addresses_are_one_a_line(empty):
+    rows = list(empty.ui.ingest_urls("not a url\n\n  not a url  \nftp://x.example/a b\n", poll=0.05))[-1].rows
+    assert [(r["name"], r["status"], r["summary"]) for r in rows] == [
+        ("not a url", "failed", "not a web address"), ("ftp://x.example/a b", "failed", "not a web address")]
+    with pytest.raises(ValueError, match="web addresses"):
+        list(empty.ui.ingest_urls(" \n \n"))

@@ -462,9 +462,10 @@ class NewsdeskUI:
         yield from self._ingest_each(jobs, "files", poll)
 
     def ingest_urls(self, text: str | None, poll: float = 0.5) -> Iterator[IngestProgress]:
-        """Ingest the web pages and RSS/Atom feeds whose addresses ``text`` holds (separated by spaces or lines)
-        one after the other, with the progress of :meth:`ingest_uploads`: one result row per address."""
-        urls = list(dict.fromkeys((text or "").split()))
+        """Ingest the web pages and RSS/Atom feeds whose addresses ``text`` holds, one a line, one after the
+        other, with the progress of :meth:`ingest_uploads`: one result row per line (spaces do not separate
+        addresses: a line that is not an address is one failed row)."""
+        urls = list(dict.fromkeys(line.strip() for line in (text or "").splitlines() if line.strip()))
         if not urls:
             raise ValueError("Enter one or more web addresses (https://…) first.")
         yield from self._ingest_each([(url, functools.partial(self.ingest_url, url)) for url in urls], "addresses",
