@@ -232,7 +232,8 @@ def cmd_setup(args) -> int:
     get_encoding(settings.encoding)
     for name in BUNDLED:
         path = assemble(name, settings.cache_dir)
-        print(f"model {name}: {path}")
+        if not args.quiet:
+            print(f"model {name}: {path}")
     return 0
 
 
@@ -313,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("setup", help="assemble the bundled models and offline caches")
+    p.add_argument("--quiet", action="store_true", help="print nothing when all is well (scripts/setup.sh)")
     p.set_defaults(func=cmd_setup)
     return parser
 
