@@ -13,19 +13,23 @@ from qa.settings import get_settings
 
 def cmd_articles(args) -> int:
     assistant = open_assistant(args, create=False)
-    articles = assistant.articles()
+    articles = assistant.articles(search=args.search)
     if args.json:
         print(json.dumps([a.model_dump() for a in articles], ensure_ascii=False, indent=1))
         return 0
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     stats = assistant.stats()
-    table = Table(title=f"{len(articles)} articles, {stats['chunks']} chunks in {stats['store']}")
+    what = f"{len(articles)} articles about “{args.search}”, best first," if args.search else f"{len(articles)} articles,"
+    table = Table(title=f"{what} {stats['chunks']} chunks in {stats['store']}")
     for column in ("id", "title", "date", "lang", "source", "chunks"):
         table.add_column(column, overflow="fold")
     for a in articles:
-        table.add_row(a.id, a.title, a.date or "", a.lang or "", a.source or "", str(a.chunks))
+        sentence = getattr(a, "sentence", None)
+        title = f"{a.title}\n[dim]« {escape(sentence)} »[/dim]" if sentence else a.title
+        table.add_row(a.id, title, a.date or "", a.lang or "", a.source or "", str(a.chunks))
     Console().print(table)
     return 0
 
@@ -243,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("articles", help="list the stored articles")
     add_store_option(p)
+    p.add_argument("--search", metavar="QUERY", help="only the articles about QUERY (title, text, or meaning across "
+                                                    "languages), best first, each with its matching sentence")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_articles)
 

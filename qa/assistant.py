@@ -153,7 +153,14 @@ class Assistant:
         """Remove an article, its chunks and its summaries; False when there was none with that id."""
         return self.store.delete(article_id)
 
-    def articles(self) -> list[ArticleInfo]:
+    def articles(self, search: str | None = None) -> list[ArticleInfo]:
+        """The stored articles, newest first; with ``search``, those about it, best first, each a
+        :class:`~qa.library.FoundArticle` with its matching ``sentence`` (title, words, or meaning across
+        languages: see :mod:`qa.library`)."""
+        if search and search.strip():
+            from qa.library import search_articles
+
+            return search_articles(self.store, self.embedder, search)
         return self.store.list_articles()
 
     def languages(self) -> dict[str, int]:

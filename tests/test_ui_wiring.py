@@ -17,6 +17,7 @@ import pytest
 from qa.ui import IngestProgress, NewsdeskApp, NewsdeskUI
 from qa.ui.controller import BusyError, ModelGate, Waiting
 from qa.ui.page import REFUSING, THINKING, new_session
+from qa.ui.render import title_of_cell
 from tests.conftest import write_jsonl
 from tests.test_ui_api import (
     BRIDGE,
@@ -131,16 +132,39 @@ def test_refresh_fills_the_counts_the_filters_and_the_library(scripted):
     [state] = call(app, app.refresh, "")
     assert '<b class="nd-count-articles">4</b>' in state[p.status] and "qwen" in state[p.status].lower()
     assert sorted(state[p.f_languages]["choices"]) == [("English (2)", "en"), ("French (2)", "fr")]
-    assert state[p.f_sources]["choices"] == ["Coast Herald", "Le Courrier"]
+    assert state[p.f_sources]["choices"] == ["Coast Herald", "Le Courrier", "RT (machine-translated from English)"]
     assert len(state[p.f_articles]["choices"]) == 4
-    assert sorted(row[0] for row in state[p.table]["value"]) == sorted([BRIDGE_TITLE, SEED_TITLE,
-                                                                       *(n["title"] for n in NEWS)])
+    assert sorted(title_of_cell(row[0]) for row in state[p.table]["value"]) == sorted(
+        [BRIDGE_TITLE, SEED_TITLE, *(n["title"] for n in NEWS)])
     assert len(state[p.library_ids]) == 4 and "4 articles" in state[p.library_note]
     [found] = call(app, app.filter_table, "herald")
-    assert [row[0] for row in found[p.table]["value"]] == ["Harbour bridge reopens after repairs"]
+    assert [title_of_cell(row[0]) for row in found[p.table]["value"]] == ["Harbour bridge reopens after repairs"]
     assert found[p.library_ids] == ["portwell-bridge"] and "1 article found" in found[p.library_note]
     [none] = call(app, app.filter_table, "no such words")
     assert none[p.table]["value"] == [] and "No article matches" in none[p.library_note]
+
+
+def test_the_library_is_searched_by_content_across_accents_case_and_languages(scripted):
+    app, _ = scripted
+    p = app.page
+    seed = id_of(app, SEED_TITLE[:20])
+    # a word of the text only (not of the title), any case: the sentence that holds it is shown under the title
+    for query in ("galloni", "GALLONI"):
+        [found] = call(app, app.filter_table, query)
+        assert found[p.library_ids] == [seed], query
+        assert "Alessandra Galloni" in found[p.table]["value"][0][0] and "nd-row-match" in found[p.table]["value"][0][0]
+    # accents and case: "RENOVATION" finds "rénovation" (in the text, not the title), with its sentence
+    plain, accented = app.ui.search("RENOVATION"), app.ui.search("rénovation")
+    assert plain[0].id == accented[0].id == "villebourg-budget" and "rénovation des écoles" in plain[0].sentence
+    # languages: an English query finds the French article by its meaning, with its closest sentence
+    nuclear = app.ui.search("nuclear war cannot be won")
+    assert nuclear[0].id == seed and nuclear[0].matched == "text" and "nucléaire" in nuclear[0].sentence
+    assert app.ui.search("zzkx qwertyuiop") == []
+    listed = app.ui.article_list("galloni")
+    assert [a["id"] for a in listed] == [seed] and "Galloni" in listed[0]["sentence"]
+    # a clicked row is found again by its cell, sentence and all
+    row = call(app, app.filter_table, "galloni")[0][p.table]["value"][0]
+    assert app.ui.id_of_row(row, [seed]) == seed
 
 
 # ---------------------------------------------------------------- Ask
@@ -341,7 +365,7 @@ def test_the_reader_and_its_summaries(scripted):
     app, model = scripted
     p = app.page
     bridge = id_of(app, "Riverton")
-    row = next(r for r in app.ui.table("")[0] if r[0] == BRIDGE_TITLE)
+    row = next(r for r in app.ui.table("")[0] if title_of_cell(r[0]) == BRIDGE_TITLE)
     ids = app.ui.table("")[1]
     [opened] = call(app, app.open_article, ids, "abstract", "",
                     gr.SelectData(None, {"index": [2, 0], "value": BRIDGE_TITLE, "row_value": row}))
@@ -441,7 +465,7 @@ def test_adding_and_deleting_articles_updates_the_page(empty, tmp_path):
                            for s in running)
     assert "nd-pill-ok" in done[p.ingest_html] and "1 added" in done[p.ingest_html] and done[p.files] is None
     assert '<b class="nd-count-articles">1</b>' in done[p.status]
-    assert [row[0] for row in done[p.table]["value"]] == [BRIDGE_TITLE]
+    assert [title_of_cell(row[0]) for row in done[p.table]["value"]] == [BRIDGE_TITLE]
 
     [nothing] = call(app, app.add_text, "A title", "  ", "", "", "", "", "")
     assert "no text" in nothing[p.ingest_html] and p.p_title not in nothing and p.p_text not in nothing
@@ -455,7 +479,7 @@ def test_adding_and_deleting_articles_updates_the_page(empty, tmp_path):
     assert call(app, app.delete, "", "") == [gr.skip()]  # not confirmed
     [deleted] = call(app, app.delete, bridge, "")
     assert "Article deleted." in deleted[p.library_note] and deleted[p.selected_id] == ""
-    assert [row[0] for row in deleted[p.table]["value"]] == ["Trams return to Portwen"]
+    assert [title_of_cell(row[0]) for row in deleted[p.table]["value"]] == ["Trams return to Portwen"]
     assert all(deleted[b]["interactive"] is False for b in p.article_buttons)
     assert '<b class="nd-count-articles">1</b>' in deleted[p.status] and app.ui.article(bridge) is None
     [twice] = call(app, app.delete, bridge, "")

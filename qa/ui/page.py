@@ -213,10 +213,10 @@ def layout(status_html: str, max_file_mb: float) -> Page:
             with gr.Tab("Library", id="library", elem_id="nd-tab-library"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=5, min_width=360):
-                        search = gr.Textbox(placeholder="Search titles, sources, dates, languages…", show_label=False,
-                                            elem_id="nd-search")
+                        search = gr.Textbox(placeholder="Search the articles: words, names, subjects, in any language…",
+                                            show_label=False, elem_id="nd-search")
                         table = gr.Dataframe(headers=TABLE_HEADERS,
-                                             datatype=["str", "str", "str", "str", "number", "str"],
+                                             datatype=["html", "str", "str", "str", "number", "str"],
                                              interactive=False, wrap=True, max_height=620, elem_id="nd-table",
                                              column_widths=["38%", "15%", "13%", "8%", "10%", "16%"], max_chars=120)
                         library_note = gr.HTML("", elem_id="nd-library-note")

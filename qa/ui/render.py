@@ -6,6 +6,7 @@ a component renders markdown), so nothing an article says can run or load anythi
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import time
@@ -265,13 +266,26 @@ def render_ingest_results(rows: list[dict], *, running: str | None = None, fract
     return f'<div class="nd-ingest">{progress}{table}</div>'
 
 
+def render_title_cell(title: str, sentence: str | None = None) -> str:
+    """The library table's title cell (HTML): the title, and under it the sentence a search matched."""
+    cell = f'<span class="nd-row-title">{esc(title)}</span>'
+    return cell + (f'<span class="nd-row-match">« {esc(sentence)} »</span>' if sentence else "")
+
+
+def title_of_cell(cell: str) -> str:
+    """The title of a library table cell (see :func:`render_title_cell`), as the article has it."""
+    match = re.match(r'<span class="nd-row-title">(.*?)</span>', cell, re.S)
+    return html.unescape(match.group(1)) if match else cell
+
+
 def render_library_note(rows: list, query: str = "") -> str:
     n = len(rows)
     if not n:
         return empty_html("No article matches." if query else
                            "No articles yet: add some in the “Add articles” tab.")
     plural = "s" if n != 1 else ""
-    return f'<div class="nd-hint">{n} article{plural}{" found" if query else ""} · select one to read it.</div>'
+    found = " found, best first" if query else ""
+    return f'<div class="nd-hint">{n} article{plural}{found} · select one to read it.</div>'
 
 
 def render_timeline(timeline: dict | None = None, *, reading: tuple[int, int | None] | None = None,
