@@ -60,6 +60,11 @@ def cmd_ask(args) -> int:
         answer = assistant.ask(args.question)
         print(json.dumps(answer.model_dump(), ensure_ascii=False, indent=1))
         return 0
+    if args.markdown:
+        from qa.transcript import answer_markdown
+
+        print(answer_markdown(assistant.ask(args.question).model_dump()), end="")
+        return 0
     answer = None
     for piece in assistant.stream(args.question):
         if isinstance(piece, Found):
@@ -263,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_store_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object: answer, status (answered, "
                    "unconfirmed, not_found), sources, language")
+    p.add_argument("--markdown", action="store_true", help="print the question, the answer and its numbered "
+                   "citations (title, source, date, link, quoted passage) as Markdown, to paste into a draft")
     p.add_argument("question")
     p.set_defaults(func=cmd_ask)
 

@@ -9,15 +9,17 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from contextlib import closing
 
 from qa.answers import Found
 from qa.retrieval import Filters
 from qa.settings import Settings
+from qa.stop import StopSignal
 from qa.store import StoreError
 from qa.ui.adding import UPLOAD_TYPES, AddingArticles, IngestProgress, failed_row
 from qa.ui.gate import BusyError, ModelGate, Reading, Waiting
+from qa.ui.progress import Tick, in_worker
 from qa.ui.render import friendly_error, language_label, render_title_cell, title_of_cell
+from qa.ui.start import example_questions, overview
 
 __all__ = ["UPLOAD_TYPES", "BusyError", "IngestProgress", "ModelGate", "NewsdeskUI", "Reading", "Waiting",
            "failed_row", "passage_dict"]
@@ -53,6 +55,12 @@ class NewsdeskUI(AddingArticles):
             return self.assistant.stats()
         except Exception as exc:  # noqa: BLE001  (shown in the masthead instead of the counts)
             return {"error": friendly_error(exc), "llm": self.assistant.model_label()}
+
+    def start(self) -> tuple[dict, list[str]]:
+        """What an empty chat shows: what the archive holds (:func:`qa.ui.start.overview`) and example questions
+        made from stored articles."""
+        articles = self.assistant.articles()
+        return overview(articles), example_questions(articles)
 
     # ------------------------------------------------------------ filters
     def filter_choices(self) -> dict:
@@ -105,14 +113,16 @@ class NewsdeskUI(AddingArticles):
             raise ValueError(f"Unknown filter {', '.join(unknown)}: use {', '.join(FILTER_KEYS)}.")
         return self.make_filters(**{k: filters.get(k) for k in FILTER_KEYS})
 
-    def stream_answer(self, question: str, history: list, filters: Filters | None) -> Iterator[Waiting | Found | dict]:
+    def stream_answer(self, question: str, history: list, filters: Filters | None,
+                      signal: StopSignal | None = None) -> Iterator[Waiting | Found | Tick | dict]:
         """Yield the request's place in the model's line while it waits (:class:`Waiting`), then what was found
-        (:class:`~qa.answers.Found`, the passages the model reads), then the checked answer as a dict last. A :class:`BusyError` at once when too many requests wait already."""
+        (:class:`~qa.answers.Found`, the passages the model reads), a :class:`Tick` each second the model works,
+        then the checked answer as a dict last. A :class:`BusyError` at once when too many requests wait
+        already; :class:`~qa.stop.Stopped` once ``signal`` is stopped (the model stops at its next token)."""
 
-        def answer() -> Iterator[Found | dict]:
-            with closing(self.assistant.stream(question, history=history, filters=filters)) as items:
-                for item in items:
-                    yield item if isinstance(item, Found) else item.model_dump()
+        def answer() -> Iterator[Found | Tick | dict]:
+            for item in in_worker(lambda: self.assistant.stream(question, history=history, filters=filters), signal):
+                yield item if isinstance(item, (Found, Tick)) else item.model_dump()
 
         return self.gate.queued(answer)
 
@@ -214,24 +224,25 @@ class NewsdeskUI(AddingArticles):
         with self.gate.turn():
             return self.assistant.summarize(article_id, style=style, language=language).model_dump()
 
-    def stream_summary(self, article_id: str, style: str, language: str | None) -> Iterator[Waiting | str | dict]:
+    def stream_summary(self, article_id: str, style: str, language: str | None,
+                       signal: StopSignal | None = None) -> Iterator[Waiting | str | Tick | dict]:
         """Yield the request's place in the model's line while it waits (:class:`Waiting`), then the summary's
         text so far as the model writes it, then the checked summary as a dict last. A summary made before
-        comes at once, without waiting."""
+        comes at once, without waiting. ``signal`` stops it as :meth:`stream_answer`'s does."""
         language = language or None
         made = self._made_before(article_id, style, language)
         if made is not None:
             return iter([made["summary"], made])
 
-        def summary() -> Iterator[str | dict]:
+        def summary() -> Iterator[str | Tick | dict]:
             text = ""
-            with closing(self.assistant.stream_summary(article_id, style=style, language=language)) as items:
-                for item in items:
-                    if isinstance(item, str):
-                        text += item
-                        yield text
-                    else:
-                        yield item.model_dump()
+            for item in in_worker(lambda: self.assistant.stream_summary(article_id, style=style, language=language),
+                                  signal):
+                if isinstance(item, str):
+                    text += item
+                    yield text
+                else:
+                    yield item if isinstance(item, Tick) else item.model_dump()
 
         return self.gate.queued(summary)
 

@@ -121,6 +121,19 @@ def render_reading(found) -> str:
             f'article{"s" if articles != 1 else ""}…</span>')
 
 
+def render_step(step: str, seconds: float) -> str:
+    """The chat bubble while the question is being answered: the step ("Searching the articles…", "Reading 5
+    passages of 3 articles…", "Checking the answer…") and the seconds since the question was asked."""
+    return f'<span class="nd-thinking">{esc(step)} <span class="nd-elapsed">{seconds:.0f} s</span></span>'
+
+
+def render_stopped(written: str) -> str:
+    """The chat bubble of an answer stopped by its user: what the model had written, marked stopped."""
+    body = md_safe(written.strip()) if written.strip() else "(nothing written yet)"
+    return (f'<div class="nd-stopped-text">{body}</div>\n\n'
+            '<div class="nd-answer-meta nd-stopped">Stopped · not checked against the articles</div>')
+
+
 def render_answer_markdown(answer: dict) -> str:
     """The chat bubble of a finished answer: answered (cited), unconfirmed (the closest passages are its
     sources, for the reader to judge) or not found."""
@@ -190,11 +203,16 @@ def _also_published(versions: list[dict]) -> str:
 
 def render_summary(summary: dict | None = None, *, partial: str | None = None, started: float | None = None,
                    style: str = "short", note: str | None = None, waiting: int | None = None,
-                   busy: str | None = None) -> str:
+                   busy: str | None = None, stopped: str | None = None) -> str:
     """The summary panel: a finished summary, one being written (with progress), one waiting for the model
-    (``waiting`` requests before it), a refusal because too many wait (``busy``), or a hint."""
+    (``waiting`` requests before it), a refusal because too many wait (``busy``), one stopped by its user
+    (``stopped``: what was written), or a hint."""
     if busy is not None:
         return render_busy(busy)
+    if stopped is not None:
+        text = _summary_body(stopped, style) if stopped.strip() else "(nothing written yet)"
+        return ('<div class="nd-summary nd-stopped"><div class="nd-summary-head">Stopped · not checked against '
+                f'the article</div><div class="nd-summary-text">{text}</div></div>')
     if waiting is not None:
         return ('<div class="nd-summary nd-waiting"><div class="nd-summary-head"><span class="nd-spinner"></span>'
                 f'{esc(waiting_text(waiting, "request"))}</div></div>')
