@@ -567,7 +567,7 @@ def test_an_empty_chat_shows_the_archive_and_example_questions_that_ask_themselv
     [state] = call(app, app.refresh, "")
     head = state[p.start_html]
     assert '<b class="nd-overview-articles">4</b> articles' in head
-    assert "English (2)" in head and "French (2)" in head and "2021-03-09 → 2022-09-21" in head
+    assert "English (2)" in head and "French (2)" in head and "2021-03-09</span> → <span class=\"nd-nowrap\">2022-09-21" in head
     questions = [state[b]["value"] for b in p.examples]
     assert len(questions) == 4 and all(state[b]["visible"] for b in p.examples)
     titles = [a.title for a in app.ui.assistant.articles()]

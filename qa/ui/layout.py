@@ -213,14 +213,14 @@ def library_tab() -> dict:
     """The searchable table of articles, the reader with its summary and the article's tools."""
     with gr.Tab("Library", id="library", elem_id="nd-tab-library"):
         with gr.Row(equal_height=False, elem_id="nd-library-row"):
-            with gr.Column(scale=5, min_width=300):
+            with gr.Column(scale=6, min_width=300):
                 search = gr.Textbox(placeholder="Search the articles: words, names, subjects, in any language…",
                                     show_label=False, elem_id="nd-search")
                 table = gr.Dataframe(headers=TABLE_HEADERS, datatype=["html", "str", "str", "str", "number", "str"],
                                      interactive=False, wrap=True, max_height=620, elem_id="nd-table",
-                                     column_widths=["44%", "15%", "14%", "7%", "9%", "11%"], max_chars=400)
+                                     column_widths=["36%", "15%", "15%", "9%", "12%", "13%"], max_chars=400)
                 library_note = gr.HTML("", elem_id="nd-library-note")
-            with gr.Column(scale=7, min_width=300, elem_id="nd-reader"):
+            with gr.Column(scale=6, min_width=300, elem_id="nd-reader"):
                 with gr.Row(elem_id="nd-summary-tools", equal_height=True):
                     s_style = gr.Dropdown(STYLE_CHOICES, value="short", label="Summary style",
                                           elem_id="nd-style", scale=2, min_width=140)

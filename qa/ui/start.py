@@ -56,7 +56,8 @@ def render_overview(info: dict) -> str:
     languages = ", ".join(f"{esc(name)} ({n})" for name, n in info["languages"])
     facts = [f'<b class="nd-overview-articles">{info["articles"]}</b> articles', languages]
     if info["first"]:
-        facts.append(f'{esc(info["first"])} → {esc(info["last"])}')
+        facts.append(f'<span class="nd-nowrap">{esc(info["first"])}</span> → '
+                     f'<span class="nd-nowrap">{esc(info["last"])}</span>')
     if info["sources"]:
         facts.append(f'{info["sources"]} source{"s" if info["sources"] != 1 else ""}')
     return ('<div class="nd-chat-empty"><h3>Ask the archive</h3>'
