@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_ui_api import make_scripted_store, scripted_assistant, start_app
+from tests.test_ui_api import make_scripted_store, newsroom, scripted_assistant, start_app
 
 pytestmark = [pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
               pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
@@ -24,6 +24,13 @@ CHROMIUM = os.environ.get("QA_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 DOCS_IMG = ROOT / "docs" / "img"
 TABS = ["Ask", "Library", "Timeline", "Add articles"]
+LONG_QUESTION = "How long is the bridge, in words?"
+LONG_ANSWER = '{"sentences": [1], "answer": "' + "The bridge is long. " * 300 + '"}'
+
+
+def script(last: str, n: int) -> str:
+    """The newsroom, with one question whose answer takes the model a while to write (to be stopped)."""
+    return LONG_ANSWER if last.startswith("<passages>") and LONG_QUESTION in last else newsroom(last, n)
 
 # what the page looks like, measured in the browser
 MEASURE = """() => {
@@ -56,7 +63,8 @@ MEASURE = """() => {
 def app_url(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (set QA_CHROMIUM)")
-    assistant, _ = scripted_assistant(make_scripted_store(tmp_path_factory.mktemp("ui-layout")))
+    assistant, model = scripted_assistant(make_scripted_store(tmp_path_factory.mktemp("ui-layout")), script=script)
+    model.token_delay = 0.01  # written token by token, as the local model writes
     demo, url = start_app(assistant)
     yield url
     demo.close()
@@ -113,4 +121,39 @@ def test_every_tab_fits_the_screen(browser, app_url, width):
         DOCS_IMG.mkdir(parents=True, exist_ok=True)
         name = "app-phone.png" if width < 640 else "app-desktop.png"
         page.screenshot(path=str(DOCS_IMG / name), full_page=width < 640)
+    page.close()
+
+
+def test_stop_in_the_page_and_an_example_that_asks_itself(browser, app_url):
+    page = browser.new_page(viewport={"width": 400, "height": 900})
+    page.set_default_timeout(60_000)
+    page.goto(app_url)
+    page.wait_for_selector("#nd-examples button")
+    example = page.locator("#nd-examples button").first
+    asked = example.inner_text().strip()
+    example.click()  # it asks itself: the question in the chat, the head hidden
+    page.wait_for_function("q => [...document.querySelectorAll('#nd-chat .message.user')].some(m => "
+                           "m.innerText.includes(q.slice(0, 30)))", arg=asked)
+    page.wait_for_selector("#nd-chat .message.bot :is(.nd-answer-meta, .nd-refusal)")  # answered
+    page.wait_for_selector("#nd-ask:not([disabled])")
+    assert not page.locator("#nd-start").is_visible()
+    page.click("#nd-clear")  # a new conversation (a follow-up would be rewritten by the script)
+    page.wait_for_selector("#nd-start", state="visible")
+    page.fill("#nd-question textarea", LONG_QUESTION)
+    page.click("#nd-ask")
+    page.wait_for_selector("#nd-chat .message.bot .nd-elapsed")  # the step and its seconds
+    page.wait_for_selector("#nd-ask[disabled]")  # Ask disabled while it is answered
+    page.wait_for_function("() => document.querySelector('#nd-chat').innerText.includes('Reading')")
+    page.wait_for_timeout(1500)  # the model is writing
+    page.click("#nd-stop")
+    stopped = page.wait_for_selector("#nd-chat .message.bot .nd-stopped", timeout=10_000)
+    assert "Stopped" in stopped.inner_text()
+    kept = page.locator("#nd-chat .message.bot").last.inner_text()
+    assert "The bridge is long." in kept, kept
+    page.wait_for_selector("#nd-ask:not([disabled])")
+    page.screenshot(path=str(ARTIFACTS / "ui-layout-stopped-400.png"), full_page=True)
+    with page.expect_download() as download:  # the conversation, its stopped answer marked
+        page.click("#nd-export")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert f"## 1. {LONG_QUESTION}" in text and "_Stopped before the end" in text
     page.close()
