@@ -260,9 +260,8 @@ def finalize(question: str, checked: Checked, passages: list[Passage], language:
         sources = [_source(p, p.start, p.end) for p in closest]
         marks = "".join(f"[{p.n}]" for p in closest)
         return numbered_as_shown(Answer(question=question, answer=f"{unconfirmed(language)} {marks}", sources=sources,
-                                        language=language, status="unconfirmed", refused=True,
-                                        standalone_question=standalone, unsupported=checked.unsupported,
-                                        verified=verified))
+                                        language=language, status="unconfirmed", refused=True, verified=verified,
+                                        standalone_question=standalone, unsupported=checked.unsupported))
     return Answer(question=question, answer=refusal(language), language=language, status="not_found", refused=True,
                   standalone_question=standalone, unsupported=checked.unsupported, verified=verified)
 

@@ -13,6 +13,7 @@ question at once; :attr:`Stopped.written` holds what the interrupted call had wr
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -66,6 +67,14 @@ class StopSignal(BaseCallbackHandler):
         self.written += token
 
 
+class _QuietStops(logging.Filter):
+    """LangChain logs a callback's exception as a warning before raising it: a stop is no warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Stopped(" not in record.getMessage()
+
+
+logging.getLogger("langchain_core.callbacks.manager").addFilter(_QuietStops())
 _watching: ContextVar[StopSignal | None] = ContextVar("newsdesk_stop_signal", default=None)
 register_configure_hook(_watching, inheritable=True)
 
