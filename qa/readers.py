@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.articles import Article, Failure, printable
-from qa.cleaning import clean_text, normalize_date
-from qa.language import detect_language, fold
+from qa.cleaning import clean_text, normalize_date, without_title
+from qa.front_matter import front_matter
+from qa.language import detect_language
 
 Record = Article | Failure
 
@@ -107,34 +108,6 @@ def read_text(path: Path, limits: Limits) -> Iterator[Record]:
                  path=str(path), **{"source": None, **meta})
 
 
-FRONT_MATTER_KEYS = ("source", "date", "url", "lang")
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n((?:[A-Za-z]+[ \t]*:[^\n]*\n)+)---[ \t]*\n")
-
-
-def front_matter(text: str) -> tuple[dict[str, str], str]:
-    """The metadata block that may open a .txt or .md article, and the text after it::
-
-        ---
-        source: Reuters
-        date: 2022-09-21
-        ---
-        The title
-        The text...
-
-    Only ``source``, ``date``, ``url`` and ``lang`` are read (other keys are ignored); a file without the block
-    is returned as it is."""
-    match = _FRONT_MATTER.match(text.lstrip("\ufeff"))
-    if not match:
-        return {}, text
-    meta = {}
-    for line in match.group(1).splitlines():
-        key, _, value = line.partition(":")
-        key, value = key.strip().lower(), value.strip()
-        if key in FRONT_MATTER_KEYS and value:
-            meta[key] = value
-    return meta, text.lstrip("\ufeff")[match.end():]
-
-
 def _strip_markdown(text: str) -> str:
     text = re.sub(r"^#{1,6}\s*", "", text, flags=re.M)  # headings
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)  # images
@@ -161,15 +134,6 @@ def read_html(path: Path, limits: Limits) -> Iterator[Record]:
         url=url, date=doc.date, lang=_html_lang(html) or getattr(doc, "language", None),
         source=getattr(doc, "sitename", None) or getattr(doc, "hostname", None), path=str(path),
     )
-
-
-def without_title(body: str, title: str | None) -> str:
-    """The page's text without its first paragraph when that paragraph is the title (trafilatura keeps a
-    page's ``<h1>`` as its first line; the title is shown apart)."""
-    first, _, rest = body.lstrip().partition("\n")
-    if title and fold(first).strip(" .:") == fold(title).strip(" .:"):
-        return rest
-    return body
 
 
 def _html_lang(html: str) -> str | None:

@@ -328,7 +328,7 @@ def test_the_samples_carry_a_source_and_a_date_and_ids_from_the_folder_given(ass
 
 
 def test_front_matter_and_relative_ids(assistant, tmp_path):
-    from qa.readers import front_matter
+    from qa.front_matter import front_matter
 
     folder = tmp_path / "desk"
     (folder / "inner").mkdir(parents=True)

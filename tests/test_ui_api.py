@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.readers import front_matter
+from qa.front_matter import front_matter
 from tests.conftest import SAMPLES, SEED, free_port, write_jsonl
 from tests.scripted import NOT_FOUND, Scripted
 
