@@ -154,14 +154,12 @@ class Assistant:
         return self.store.delete(article_id)
 
     def articles(self, search: str | None = None) -> list[ArticleInfo]:
-        """The stored articles, newest first; with ``search``, those about it, best first, each a
-        :class:`~qa.library.FoundArticle` with its matching ``sentence`` (title, words, or meaning across
-        languages: see :mod:`qa.library`)."""
-        if search and search.strip():
-            from qa.library import search_articles
+        """The stored articles, newest first; with ``search``, those about it, best first, each with its
+        matching ``sentence`` (:func:`qa.library.search_articles`)."""
+        from qa.library import search_articles
 
-            return search_articles(self.store, self.embedder, search)
-        return self.store.list_articles()
+        return search_articles(self.store, self.embedder, search) if search and search.strip() else \
+            self.store.list_articles()
 
     def languages(self) -> dict[str, int]:
         """The stored articles' languages with their counts, most common first."""
