@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, metavar="N", help="stop after N articles (to try a large collection)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--only-changes", action="store_true",
+                        help="print the report only when something was added, updated, or went wrong (make run)")
     parser.add_argument("--watch", type=float, metavar="MINUTES",
                         help="fetch the URLs again every MINUTES (only what changed) until Ctrl-C")
     args = parser.parse_args(argv)
@@ -77,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
               "command again to go on (stored articles are skipped)", file=sys.stderr)
         return 130
 
-    if args.paths or args.rebuild:
+    quiet_report = args.only_changes and report.ok and not (report.added or report.updated or report.duplicates
+                                                             or report.warnings)
+    if (args.paths or args.rebuild) and not quiet_report:
         if args.json:
             print(json.dumps(report.model_dump(), ensure_ascii=False, indent=1))
         else:

@@ -13,19 +13,23 @@ from qa.settings import get_settings
 
 def cmd_articles(args) -> int:
     assistant = open_assistant(args, create=False)
-    articles = assistant.articles()
+    articles = assistant.articles(search=args.search)
     if args.json:
         print(json.dumps([a.model_dump() for a in articles], ensure_ascii=False, indent=1))
         return 0
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     stats = assistant.stats()
-    table = Table(title=f"{len(articles)} articles, {stats['chunks']} chunks in {stats['store']}")
+    what = f"{len(articles)} articles about “{args.search}”, best first," if args.search else f"{len(articles)} articles,"
+    table = Table(title=f"{what} {stats['chunks']} chunks in {stats['store']}")
     for column in ("id", "title", "date", "lang", "source", "chunks"):
         table.add_column(column, overflow="fold")
     for a in articles:
-        table.add_row(a.id, a.title, a.date or "", a.lang or "", a.source or "", str(a.chunks))
+        sentence = getattr(a, "sentence", None)
+        title = f"{a.title}\n[dim]« {escape(sentence)} »[/dim]" if sentence else a.title
+        table.add_row(a.id, title, a.date or "", a.lang or "", a.source or "", str(a.chunks))
     Console().print(table)
     return 0
 
@@ -55,6 +59,11 @@ def cmd_ask(args) -> int:
     if args.json:
         answer = assistant.ask(args.question)
         print(json.dumps(answer.model_dump(), ensure_ascii=False, indent=1))
+        return 0
+    if args.markdown:
+        from qa.transcript import answer_markdown
+
+        print(answer_markdown(assistant.ask(args.question).model_dump()), end="")
         return 0
     answer = None
     for piece in assistant.stream(args.question):
@@ -232,7 +241,8 @@ def cmd_setup(args) -> int:
     get_encoding(settings.encoding)
     for name in BUNDLED:
         path = assemble(name, settings.cache_dir)
-        print(f"model {name}: {path}")
+        if not args.quiet:
+            print(f"model {name}: {path}")
     return 0
 
 
@@ -242,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("articles", help="list the stored articles")
     add_store_option(p)
+    p.add_argument("--search", metavar="QUERY", help="only the articles about QUERY (title, text, or meaning across "
+                                                    "languages), best first, each with its matching sentence")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_articles)
 
@@ -256,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_store_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object: answer, status (answered, "
                    "unconfirmed, not_found), sources, language")
+    p.add_argument("--markdown", action="store_true", help="print the question, the answer and its numbered "
+                   "citations (title, source, date, link, quoted passage) as Markdown, to paste into a draft")
     p.add_argument("question")
     p.set_defaults(func=cmd_ask)
 
@@ -313,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("setup", help="assemble the bundled models and offline caches")
+    p.add_argument("--quiet", action="store_true", help="print nothing when all is well (scripts/setup.sh)")
     p.set_defaults(func=cmd_setup)
     return parser
 

@@ -29,7 +29,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from qa.citations import CITATION
+from qa.citations import CITATION, numbered_as_shown
 from qa.grounding import NOT_FOUND, is_refusal, names_in, off_target, unsupported_facts
 from qa.language import fold
 from qa.numbers import localize_numbers
@@ -253,15 +253,15 @@ def finalize(question: str, checked: Checked, passages: list[Passage], language:
     names what the question names (see :func:`mentions_subject`; ``phrasings``: the question's translations),
     or the judge gives none ``RELEVANT_THRESHOLD`` (``judged``: its probability for each passage, by number)."""
     if checked.chosen and confirmed(checked, verified, threshold, judged):
-        return _answered(question, checked, passages, language, standalone, verified)
+        return numbered_as_shown(_answered(question, checked, passages, language, standalone, verified))
     if passages and (not judged or max(judged.values()) >= RELEVANT_THRESHOLD) and mentions_subject(
             [question, standalone or "", *(phrasings or [])], passages):
         closest = closest_passages(checked, passages, judged)
         sources = [_source(p, p.start, p.end) for p in closest]
         marks = "".join(f"[{p.n}]" for p in closest)
-        return Answer(question=question, answer=f"{unconfirmed(language)} {marks}", sources=sources, language=language,
-                      status="unconfirmed", refused=True, standalone_question=standalone,
-                      unsupported=checked.unsupported, verified=verified)
+        return numbered_as_shown(Answer(question=question, answer=f"{unconfirmed(language)} {marks}", sources=sources,
+                                        language=language, status="unconfirmed", refused=True, verified=verified,
+                                        standalone_question=standalone, unsupported=checked.unsupported))
     return Answer(question=question, answer=refusal(language), language=language, status="not_found", refused=True,
                   standalone_question=standalone, unsupported=checked.unsupported, verified=verified)
 

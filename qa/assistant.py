@@ -153,8 +153,13 @@ class Assistant:
         """Remove an article, its chunks and its summaries; False when there was none with that id."""
         return self.store.delete(article_id)
 
-    def articles(self) -> list[ArticleInfo]:
-        return self.store.list_articles()
+    def articles(self, search: str | None = None) -> list[ArticleInfo]:
+        """The stored articles, newest first; with ``search``, those about it, best first, each with its
+        matching ``sentence`` (:func:`qa.library.search_articles`)."""
+        from qa.library import search_articles
+
+        return search_articles(self.store, self.embedder, search) if search and search.strip() else \
+            self.store.list_articles()
 
     def languages(self) -> dict[str, int]:
         """The stored articles' languages with their counts, most common first."""

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
+from qa.language import fold
 from qa.sentences import GLUED_SENTENCE
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -79,3 +80,12 @@ def normalize_date(value: object) -> str | None:
 
     parsed = dateparser.parse(text, settings={"PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "DMY"})
     return parsed.date().isoformat() if parsed else None
+
+
+def without_title(body: str, title: str | None) -> str:
+    """The page's text without its first paragraph when that paragraph is the title (trafilatura keeps a
+    page's ``<h1>`` as its first line; the title is shown apart)."""
+    first, _, rest = body.lstrip().partition("\n")
+    if title and fold(first).strip(" .:") == fold(title).strip(" .:"):
+        return rest
+    return body

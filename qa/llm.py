@@ -138,6 +138,9 @@ class LocalChatModel(BaseChatModel):
         import llama_cpp
         import numpy as np
 
+        from qa.stop import check_stop
+
+        check_stop()  # no token is written here: a stopped request ends before the model reads the prompt
         llama = self.load()
         prompt = self._chat_prompt(llama, messages)
         tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)

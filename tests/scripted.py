@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Callable
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -22,11 +23,15 @@ TRANSLATION = "Quel budget le conseil municipal de Villebourg a-t-il adopté ?"
 
 
 class Scripted(BaseChatModel):
-    """Replies ``script(last_message, call_number)``; streams the reply 4 characters at a time."""
+    """Replies ``script(last_message, call_number)``; streams the reply 4 characters at a time. With
+    ``token_delay`` (seconds), a reply is also written piece by piece through the callbacks, as the local model
+    writes its tokens (what the Stop button interrupts); ``pieces`` counts the pieces written."""
 
     script: Callable[[str, int], str]
     prompts: list = []
     calls: list[str] = []
+    token_delay: float | None = None
+    pieces: int = 0
 
     def __init__(self, **data):
         super().__init__(**{"prompts": [], "calls": [], **data})
@@ -56,6 +61,11 @@ class Scripted(BaseChatModel):
             message = AIMessage(content="yes" if yes >= 0.5 else "no",
                                 response_metadata={"logprobs": {"content": [{"top_logprobs": top}]}})
             return ChatResult(generations=[ChatGeneration(message=message)])
+        if self.token_delay is not None and run_manager is not None:
+            for i in range(0, len(text), 4):
+                time.sleep(self.token_delay)
+                run_manager.on_llm_new_token(text[i:i + 4])  # the Stop button's callback raises here
+                self.pieces += 1
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
     def _stream(self, messages, stop=None, run_manager=None, **kwargs):

@@ -82,7 +82,9 @@ def test_an_answer_not_confirmed_shows_the_closest_passages_and_nothing_relevant
     assert [s.quote for s in invented.sources] == [p.text for p in passages]  # whole passages, for the reader
     refused = answer_of("Qui ?", _reply("NOT_FOUND"), passages, "fr", judged={1: 0.3, 2: 0.7})
     assert refused.status == "unconfirmed" and refused.answer.startswith("Non confirmé")
-    assert [s.n for s in refused.sources] == [2, 1]  # the judge's best first
+    # the judge's best first, numbered 1..n as shown, the citations renumbered to match
+    assert [s.quote for s in refused.sources] == [passages[1].text, passages[0].text]
+    assert [s.n for s in refused.sources] == [1, 2] and refused.answer.endswith("[1][2]")
     nothing = answer_of("Qui ?", _reply("NOT_FOUND"), passages, "fr", judged={1: 0.05, 2: 0.1})
     assert nothing.status == "not_found" and nothing.sources == []
     assert nothing.answer.startswith("Les articles ne contiennent pas")
@@ -123,7 +125,8 @@ def test_the_verification_or_the_judge_confirms_an_answer():
 def test_a_sentence_is_found_when_the_model_names_none():
     passages = _passages("La mairie de Lyon a ouvert un pont.", "Le ministre Véran a débloqué 400 millions d'euros.")
     answer = answer_of("Combien ?", _reply("400 millions d'euros"), passages, "fr")
-    assert not answer.refused and answer.answer.endswith("[2]") and answer.sources[0].n == 2
+    assert not answer.refused and answer.answer.endswith("[1]") and answer.sources[0].n == 1  # numbered as shown
+    assert answer.sources[0].quote == passages[1].text
 
 
 def test_facts_gathered_from_unrelated_passages_are_refused():
@@ -314,7 +317,7 @@ def test_a_name_may_come_from_the_cited_sentence_s_article():
     passages[1].chunk.article_id = passages[0].chunk.article_id  # two passages of one article
     question = "Quel est le tarif des sacs plastiques au Japon ?"
     answer = answer_of(question, _reply("Au Japon, leur tarif est de 3 yens.", 2), passages, "fr")
-    assert not answer.refused and [s.n for s in answer.sources] == [2]
+    assert not answer.refused and [(s.n, s.quote) for s in answer.sources] == [(1, passages[1].text)]
     answer = answer_of(question, _reply("À Bobigny, leur tarif est de 3 yens.", 2), passages, "fr")
     assert answer.refused and "Bobigny" in answer.unsupported  # in another article: not this one's
 
@@ -485,3 +488,14 @@ def test_a_sentence_that_only_shares_a_figure_does_not_take_the_quote():
                         sentences=[(0, len(first)), (len(first) + 1, len(text))])]
     checked = check("", Reply(sentences=[1], answer="Six personnes ont été interpellées."), passages, "fr")
     assert [s.text for s in checked.chosen] == [first]
+
+
+def test_citations_are_renumbered_in_the_order_shown():
+    from qa.citations import renumber
+
+    passages = _passages("Le budget est voté.", "Le maire parle.", "Lyon a voté un budget de 3 millions.")
+    single = answer_of("Quel budget à Lyon ?", _reply("3 millions.", 3), passages, "fr")
+    [source] = single.sources
+    assert source.n == 1 and single.answer.endswith("[1].") and "[3]" not in single.answer
+    assert source.quote == "Lyon a voté un budget de 3 millions."
+    assert renumber("A [5]. B [2, 5]. C [9].", [5, 2]) == ("A [1]. B [2][1]. C .", {5: 1, 2: 2})

@@ -313,3 +313,51 @@ def test_kill_9_then_resume_loses_nothing_and_duplicates_nothing(tmp_path, how):
     assert len(chunks) == len({c.id for c in chunks}) == sum(a["chunks"] for a in articles)
     assert {c.article_id for c in chunks} == {a["id"] for a in articles}
     assert s.keyword_status() == (len(chunks), len(chunks))  # the keyword index committed with the articles
+
+
+def test_the_samples_carry_a_source_and_a_date_and_ids_from_the_folder_given(assistant):
+    report = _ingest(assistant, SAMPLES)
+    assert report.ok and not report.duplicates and not report.warnings, report.summary()
+    articles = assistant.articles()
+    assert len(articles) == report.added == 53
+    assert all(a.source and a.date for a in articles), [a.id for a in articles if not (a.source and a.date)]
+    seed = next(a for a in articles if a.title.startswith("Une telle guerre"))
+    assert seed.id == "samples/otan-guerre-nucleaire-fr.txt" and seed.date == "2022-09-21"
+    assert seed.source.startswith("RT")
+    assert not any(a.id.startswith("/") or str(SAMPLES) in a.id for a in articles)  # nothing of this machine
+
+
+def test_front_matter_and_relative_ids(assistant, tmp_path):
+    from qa.front_matter import front_matter
+
+    folder = tmp_path / "desk"
+    (folder / "inner").mkdir(parents=True)
+    (folder / "inner" / "a.md").write_text("---\nsource: Coast Herald\ndate: 3 mars 2021\nauthor: x\n---\n"
+                                           "# Harbour reopens\n\nThe harbour of Portwen reopened on Monday.\n",
+                                           encoding="utf-8")
+    (folder / "b.txt").write_text("---\nnot front matter\n\nThe text goes on here.\n", encoding="utf-8")
+    report = _ingest(assistant, folder)
+    assert report.ok and report.added == 2
+    by_id = {a.id: a for a in assistant.articles()}
+    assert set(by_id) == {"desk/inner/a.md", "desk/b.txt"}
+    a = by_id["desk/inner/a.md"]
+    assert (a.title, a.source, a.date) == ("Harbour reopens", "Coast Herald", "2021-03-03")
+    assert by_id["desk/b.txt"].title == "---"  # no closing line, no metadata keys: an ordinary text file
+    assert front_matter("Title\n\nText") == ({}, "Title\n\nText")
+    single = _ingest(assistant, folder / "b.txt")
+    assert single.unchanged == 1  # a file given by itself has the id it has in its folder
+
+
+def test_a_page_does_not_repeat_its_title_as_its_first_paragraph(assistant, tmp_path):
+    page = tmp_path / "page.html"
+    body = " ".join(["The council approved the new tram line on Tuesday after a long debate."] * 4)
+    page.write_text("<html lang='en'><head><title>Trams approved | Coast Herald</title></head><body><article>"
+                    "<h1>Trams approved by the council</h1>"
+                    f"<p>{body}</p><p>Work starts in May and should last two years, the mayor said.</p>"
+                    "</article></body></html>", encoding="utf-8")
+    report = _ingest(assistant, page)
+    assert report.ok and report.added == 1
+    info = assistant.articles()[0]
+    text = assistant.store.get_article(info.id).text
+    assert info.title.startswith("Trams approved") and not text.startswith("Trams approved")
+    assert text.startswith("The council approved")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.front_matter import front_matter
 from tests.conftest import SAMPLES, SEED, free_port, write_jsonl
 from tests.scripted import NOT_FOUND, Scripted
 
@@ -36,7 +37,7 @@ BRIDGE = (
     "bring more visitors to the old town.\n"
 )
 BRIDGE_QUESTION = "How long is the new harbour bridge in Riverton?"
-SEED_TITLE = SEED.read_text(encoding="utf-8").split("\n")[0]
+SEED_TITLE = front_matter(SEED.read_text(encoding="utf-8"))[1].split("\n")[0]
 
 
 def make_assistant(folder: Path):

@@ -550,6 +550,7 @@ def test_ingest_py_takes_urls_and_watches_them(site, tmp_path):
 
 def test_the_add_articles_tab_takes_web_addresses(site, tmp_path):
     from qa.ui import NewsdeskApp, NewsdeskUI
+    from qa.ui.render import title_of_cell
     from tests.test_ui_api import scripted_assistant
     from tests.test_ui_wiring import call
 
@@ -564,14 +565,15 @@ def test_the_add_articles_tab_takes_web_addresses(site, tmp_path):
     feed = site.page("/feed.rss", rss(site.base, [("b", "/news/bridge.html", ""), ("g", "/news/gone.html", "")]),
                      "application/rss+xml")
     site.page("/news/bridge.html", story_page(site.base, "bridge"))
-    *running, done = call(app, app.add_urls, f"{trams}\n{feed} portwen.example/news", "")
+    *running, done = call(app, app.add_urls, f"{trams}\n{feed}\nportwen.example/news", "")  # one address a line
     assert running and all("nd-progress" in s[p.ingest_html] for s in running)
     assert f"Adding {trams} (1 of 3 addresses)" in running[0][p.ingest_html]
     html = done[p.ingest_html]
     assert html.count("nd-pill-ok") == 1 and "nd-pill-partial" in html and html.count("nd-pill-failed") == 1
     assert f"{site.url('/news/gone.html')}: HTTP 404 Not Found" in html and "not a web address" in html
     assert p.urls not in done  # kept, to try again
-    assert sorted(row[0] for row in done[p.table]["value"]) == [STORIES["bridge"][0], STORIES["trams"][0]]
+    assert sorted(title_of_cell(row[0]) for row in done[p.table]["value"]) == [STORIES["bridge"][0],
+                                                                                STORIES["trams"][0]]
 
     [*_, again] = call(app, app.add_urls, trams, "")
     assert "already stored" in again[p.ingest_html] and again[p.urls] == ""

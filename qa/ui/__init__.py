@@ -4,10 +4,12 @@ Run it with ``python app.py`` (or ``make run``); ``python app.py --help`` for th
 on this machine: the page loads no fonts, scripts or analytics from elsewhere.
 
 - :mod:`qa.ui.render`: the HTML of answers, sources, summaries, articles and results (untrusted text escaped);
-- :mod:`qa.ui.controller`: what the page does, as plain methods over an Assistant (no Gradio inside);
-- :mod:`qa.ui.page`: the Gradio page: its layout (the components by name), its event handlers (each returns
-  the components it changes by name) and the named API endpoints ``/ask``, ``/summarize``, ``/articles``
-  (for ``gradio_client``, see docs/app.md);
+- :mod:`qa.ui.controller`: what the page does, as plain methods over an Assistant (no Gradio inside), with
+  :mod:`qa.ui.gate` (the model's waiting line), :mod:`qa.ui.adding` (uploads, addresses, pasted text),
+  :mod:`qa.ui.progress` (a model request in a worker, stoppable) and :mod:`qa.ui.start` (what an empty chat shows);
+- :mod:`qa.ui.layout`: the components, one function per tab; :mod:`qa.ui.page`: their events, with the Ask tab's
+  in :mod:`qa.ui.chat` and the named API endpoints ``/ask``, ``/retrieve``, ``/summarize``, ``/articles``,
+  ``/timeline`` in :mod:`qa.ui.api` (for ``gradio_client``, see docs/app.md);
 - :mod:`qa.ui.server`: launching, the loopback-or-login rule, the command line of ``app.py``.
 """
 

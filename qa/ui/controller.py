@@ -4,59 +4,26 @@ that :mod:`qa.ui.render` turns into HTML."""
 
 from __future__ import annotations
 
-import functools
-import json
 import re
-import tempfile
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from contextlib import closing, contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 
 from qa.answers import Found
 from qa.retrieval import Filters
 from qa.settings import Settings
+from qa.stop import StopSignal
 from qa.store import StoreError
-from qa.ui.render import friendly_error, language_label
-from qa.web import is_url
+from qa.ui.adding import UPLOAD_TYPES, AddingArticles, IngestProgress, failed_row
+from qa.ui.gate import BusyError, ModelGate, Reading, Waiting
+from qa.ui.progress import Tick, in_worker
+from qa.ui.render import friendly_error, language_label, render_title_cell, title_of_cell
+from qa.ui.start import example_questions, overview
 
-UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".gz"]
+__all__ = ["UPLOAD_TYPES", "BusyError", "IngestProgress", "ModelGate", "NewsdeskUI", "Reading", "Waiting",
+           "failed_row", "passage_dict"]
 FILTER_KEYS = ("languages", "sources", "article_ids", "date_from", "date_to")
-
-
-@dataclass(frozen=True)
-class IngestProgress:
-    """Where an upload stands: the result rows of the files done so far and, while one is being ingested,
-    which (``file``) and how far (``done`` of ``total`` articles, once the file's reader knows the total)."""
-
-    rows: tuple[dict, ...] = ()
-    file: str | None = None  # "Adding a.jsonl (2 of 3 files)"; None once every file is done
-    done: int = 0
-    total: int | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.file is None
-
-    @property
-    def running(self) -> str | None:
-        """What is being done, as a person reads it; None once finished."""
-        if self.file is None:
-            return None
-        return f"{self.file}: {self.done:,} of {self.total:,} articles…" if self._counted else f"{self.file}…"
-
-    @property
-    def fraction(self) -> float | None:
-        """The fraction of the current file's articles done, when it holds several (None otherwise)."""
-        return self.done / self.total if self.file is not None and self._counted else None
-
-    @property
-    def _counted(self) -> bool:
-        return bool(self.total and self.total > 1)
 
 
 def passage_dict(passage) -> dict:
@@ -68,135 +35,7 @@ def passage_dict(passage) -> dict:
             "also": [v.model_dump() for v in passage.also]}  # the story's other versions: also published by
 
 
-def failed_row(name: str, summary: str, details: list[str] | None = None) -> dict:
-    """The result row of a file (or pasted article) that could not be added."""
-    return {"name": name, "status": "failed", "label": "failed", "summary": summary, "details": list(details or [])}
-
-
-# ================================================================ the model's waiting line
-
-
-class BusyError(RuntimeError):
-    """Too many requests already wait for the model: this one is refused at once (try again later)."""
-
-    def __init__(self, waiting: int, running: int):
-        self.waiting, self.running = waiting, running
-        if waiting:
-            what = f"{waiting} question{'s' if waiting != 1 else ''} waiting"
-        else:
-            what = f"{running} question{'s' if running != 1 else ''} being answered"
-        super().__init__(f"The assistant is busy ({what}): try again in a minute.")
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """Yielded by the streaming methods while their request waits for the model: ``ahead`` requests come
-    before it (those being answered included). ``ahead == 0`` once it has waited and its turn has come."""
-
-    ahead: int
-
-
-@dataclass(frozen=True)
-class Reading:
-    """Yielded by :meth:`NewsdeskUI.stream_timeline` while a timeline is made: ``done`` articles read of
-    ``total`` (None while the articles are being found)."""
-
-    done: int = 0
-    total: int | None = None
-
-
-class ModelGate:
-    """The line in front of the model: requests take the model ``slots`` at a time, first come, first served.
-
-    At most ``max_waiting`` requests wait (besides those being answered); one more is refused at once with a
-    :class:`BusyError`, so that nobody waits in a line that cannot move in time. :meth:`turn` waits
-    (blocking) for a request that cannot show its place; :meth:`queued` yields :class:`Waiting` places
-    while it waits, for a page that shows them.
-    """
-
-    def __init__(self, slots: int = 1, max_waiting: int = 8):
-        if slots < 1 or max_waiting < 0:
-            raise ValueError("a gate needs slots >= 1 and max_waiting >= 0")
-        self.slots, self.max_waiting = slots, max_waiting
-        self._line: list[object] = []  # the tickets, oldest first: the first `slots` of them hold the model
-        self._changed = threading.Condition()
-        self.served = self.refused = 0
-
-    @property
-    def running(self) -> int:
-        with self._changed:
-            return min(len(self._line), self.slots)
-
-    @property
-    def waiting(self) -> int:
-        with self._changed:
-            return max(0, len(self._line) - self.slots)
-
-    def wait_until(self, check: Callable[[ModelGate], bool], timeout: float | None = None) -> bool:
-        """Wait until ``check(gate)`` holds (checked whenever the line changes); False after ``timeout`` seconds.
-        For monitors and tests: ``gate.wait_until(lambda g: g.waiting == 2, timeout=10)``."""
-        with self._changed:
-            return self._changed.wait_for(lambda: check(self), timeout)
-
-    def _join(self) -> object:
-        with self._changed:
-            waiting = max(0, len(self._line) - self.slots)
-            if len(self._line) >= self.slots and waiting >= self.max_waiting:
-                self.refused += 1
-                raise BusyError(waiting, min(len(self._line), self.slots))
-            ticket = object()
-            self._line.append(ticket)
-            self._changed.notify_all()
-            return ticket
-
-    def _leave(self, ticket: object, served: bool) -> None:
-        with self._changed:
-            if ticket in self._line:
-                self._line.remove(ticket)
-            self.served += served
-            self._changed.notify_all()
-
-    def _ahead(self, ticket: object) -> int:
-        return self._line.index(ticket)
-
-    @contextmanager
-    def turn(self):
-        """Wait for a slot of the model (BusyError at once when the line is full), hold it inside the block."""
-        ticket = self._join()
-        try:
-            with self._changed:
-                self._changed.wait_for(lambda: self._ahead(ticket) < self.slots)
-            yield
-        finally:
-            self._leave(ticket, served=True)
-
-    def queued(self, work: Callable[[], Iterator], heartbeat: float = 5.0) -> Iterator:
-        """Take a place in the line (BusyError at once when it is full), yielding :class:`Waiting` whenever the
-        place changes (and every ``heartbeat`` seconds, so that the page can close this generator when its
-        user has gone), ``Waiting(0)`` when the turn comes after a wait; then the items of ``work()``, the
-        model held. Leaving early (the generator closed) gives the place or the slot up."""
-        ticket = self._join()
-        served = False
-        try:
-            shown, waited = None, False
-            while True:
-                with self._changed:
-                    self._changed.wait_for(lambda shown=shown: self._ahead(ticket) != shown, timeout=heartbeat)
-                    ahead = self._ahead(ticket)
-                if ahead < self.slots:
-                    break
-                waited, shown = True, ahead
-                yield Waiting(ahead)
-            if waited:
-                yield Waiting(0)
-            served = True
-            with closing(work()) as items:
-                yield from items
-        finally:
-            self._leave(ticket, served)
-
-
-class NewsdeskUI:
+class NewsdeskUI(AddingArticles):
     """What the page does, as plain methods over an :class:`~qa.assistant.Assistant` (testable without a browser)."""
 
     def __init__(self, assistant):
@@ -216,6 +55,12 @@ class NewsdeskUI:
             return self.assistant.stats()
         except Exception as exc:  # noqa: BLE001  (shown in the masthead instead of the counts)
             return {"error": friendly_error(exc), "llm": self.assistant.model_label()}
+
+    def start(self) -> tuple[dict, list[str]]:
+        """What an empty chat shows: what the archive holds (:func:`qa.ui.start.overview`) and example questions
+        made from stored articles."""
+        articles = self.assistant.articles()
+        return overview(articles), example_questions(articles)
 
     # ------------------------------------------------------------ filters
     def filter_choices(self) -> dict:
@@ -268,14 +113,16 @@ class NewsdeskUI:
             raise ValueError(f"Unknown filter {', '.join(unknown)}: use {', '.join(FILTER_KEYS)}.")
         return self.make_filters(**{k: filters.get(k) for k in FILTER_KEYS})
 
-    def stream_answer(self, question: str, history: list, filters: Filters | None) -> Iterator[Waiting | Found | dict]:
+    def stream_answer(self, question: str, history: list, filters: Filters | None,
+                      signal: StopSignal | None = None) -> Iterator[Waiting | Found | Tick | dict]:
         """Yield the request's place in the model's line while it waits (:class:`Waiting`), then what was found
-        (:class:`~qa.answers.Found`, the passages the model reads), then the checked answer as a dict last. A :class:`BusyError` at once when too many requests wait already."""
+        (:class:`~qa.answers.Found`, the passages the model reads), a :class:`Tick` each second the model works,
+        then the checked answer as a dict last. A :class:`BusyError` at once when too many requests wait
+        already; :class:`~qa.stop.Stopped` once ``signal`` is stopped (the model stops at its next token)."""
 
-        def answer() -> Iterator[Found | dict]:
-            with closing(self.assistant.stream(question, history=history, filters=filters)) as items:
-                for item in items:
-                    yield item if isinstance(item, Found) else item.model_dump()
+        def answer() -> Iterator[Found | Tick | dict]:
+            for item in in_worker(lambda: self.assistant.stream(question, history=history, filters=filters), signal):
+                yield item if isinstance(item, (Found, Tick)) else item.model_dump()
 
         return self.gate.queued(answer)
 
@@ -310,33 +157,30 @@ class NewsdeskUI:
 
     # ------------------------------------------------------------ library
     def search(self, query: str = "") -> list:
-        """The stored articles whose title, source, date, language or id contain every word of ``query``."""
-        words = [w for w in (query or "").lower().split() if w]
-        found = []
-        for a in self.assistant.articles():
-            fields = (a.title, a.source, a.date, a.lang, language_label(a.lang), a.id)
-            hay = " ".join(str(x or "") for x in fields).lower()
-            if all(w in hay for w in words):
-                found.append(a)
-        return found
+        """The stored articles, newest first; with a ``query``, those about it, best first (title, text, or
+        meaning across languages: :mod:`qa.library`), each with its matching ``sentence``."""
+        return self.assistant.articles(search=query)
 
     def article_list(self, query: str = "") -> list[dict]:
-        """The ``/articles`` endpoint: id, title, source, date, lang, chunks... of the articles found."""
+        """The ``/articles`` endpoint: id, title, source, date, lang, chunks... of the articles found (with a
+        query: best first, with ``sentence``, the one that matches, and ``score``)."""
         return [a.model_dump(exclude={"content_hash", "path"}) for a in self.search(query)]
 
     @staticmethod
     def row(article, versions: int = 1) -> list:
-        return [article.title, article.source or "", article.date or "", article.lang or "", article.chunks,
-                f"{versions} versions" if versions > 1 else ""]
+        """The library table's row of an article: its title (with the sentence a search matched under it),
+        source, date, language, chunks and versions."""
+        return [render_title_cell(article.title, getattr(article, "sentence", None)), article.source or "",
+                article.date or "", article.lang or "", article.chunks, f"{versions} versions" if versions > 1 else ""]
 
     def table(self, query: str = "") -> tuple[list[list], list[str]]:
         """Rows of the library table and the ids of their articles, in the same order: one row per story (its
-        first version when the search finds it, else the first found; the reader opens the others), with its
+        first version when the search finds it, else the best found; the reader opens the others), with its
         number of versions."""
         versions = Counter(a.story for a in self.assistant.articles())
         shown = {}
         for a in self.search(query):
-            if a.story not in shown or a.id == a.story:
+            if a.story not in shown or (a.id == a.story and not query):
                 shown[a.story] = a
         return [self.row(a, versions[a.story]) for a in shown.values()], [a.id for a in shown.values()]
 
@@ -349,11 +193,13 @@ class NewsdeskUI:
         return [(" · ".join(x for x in (v.source, v.date, v.title) if x), v.id) for v in found]
 
     def id_of_row(self, row: list | None, ids: list[str], index: int | None = None) -> str | None:
-        """The id of a clicked table row: matched on its values (the table may have been sorted in the page)."""
+        """The id of a clicked table row: matched on its title, source, date and language (the table may have
+        been sorted in the page), else its place."""
         if row:
-            wanted, shown = [str(x) for x in row[:4]], set(ids)
+            wanted = [title_of_cell(str(row[0])), *(str(x) for x in row[1:4])]
+            shown = set(ids)
             for info in self.assistant.articles():
-                if info.id in shown and [str(x) for x in self.row(info)[:4]] == wanted:
+                if info.id in shown and [info.title, info.source or "", info.date or "", info.lang or ""] == wanted:
                     return info.id
         if index is not None and 0 <= index < len(ids):
             return ids[index]
@@ -378,24 +224,25 @@ class NewsdeskUI:
         with self.gate.turn():
             return self.assistant.summarize(article_id, style=style, language=language).model_dump()
 
-    def stream_summary(self, article_id: str, style: str, language: str | None) -> Iterator[Waiting | str | dict]:
+    def stream_summary(self, article_id: str, style: str, language: str | None,
+                       signal: StopSignal | None = None) -> Iterator[Waiting | str | Tick | dict]:
         """Yield the request's place in the model's line while it waits (:class:`Waiting`), then the summary's
         text so far as the model writes it, then the checked summary as a dict last. A summary made before
-        comes at once, without waiting."""
+        comes at once, without waiting. ``signal`` stops it as :meth:`stream_answer`'s does."""
         language = language or None
         made = self._made_before(article_id, style, language)
         if made is not None:
             return iter([made["summary"], made])
 
-        def summary() -> Iterator[str | dict]:
+        def summary() -> Iterator[str | Tick | dict]:
             text = ""
-            with closing(self.assistant.stream_summary(article_id, style=style, language=language)) as items:
-                for item in items:
-                    if isinstance(item, str):
-                        text += item
-                        yield text
-                    else:
-                        yield item.model_dump()
+            for item in in_worker(lambda: self.assistant.stream_summary(article_id, style=style, language=language),
+                                  signal):
+                if isinstance(item, str):
+                    text += item
+                    yield text
+                else:
+                    yield item if isinstance(item, Tick) else item.model_dump()
 
         return self.gate.queued(summary)
 
@@ -449,122 +296,6 @@ class NewsdeskUI:
             yield timeline.model_dump()
 
         return self.gate.queued(work)
-
-    # ------------------------------------------------------------ adding articles
-    def ingest_uploads(self, paths: list[str | Path] | None, poll: float = 0.5) -> Iterator[IngestProgress]:
-        """Ingest uploaded files one after the other in a worker thread, yielding an :class:`IngestProgress`
-        whenever it changes (checked every ``poll`` seconds): at the start of each file, as its articles are
-        done, and a finished one last. A file that fails is a failed row; the others are still ingested."""
-        paths = [p for p in (paths or []) if p]
-        if not paths:
-            raise ValueError("Choose one or more files first.")
-        jobs = [(Path(path).name, functools.partial(self.ingest_one, path, Path(path).name)) for path in paths]
-        yield from self._ingest_each(jobs, "files", poll)
-
-    def ingest_urls(self, text: str | None, poll: float = 0.5) -> Iterator[IngestProgress]:
-        """Ingest the web pages and RSS/Atom feeds whose addresses ``text`` holds (separated by spaces or lines)
-        one after the other, with the progress of :meth:`ingest_uploads`: one result row per address."""
-        urls = list(dict.fromkeys((text or "").split()))
-        if not urls:
-            raise ValueError("Enter one or more web addresses (https://…) first.")
-        yield from self._ingest_each([(url, functools.partial(self.ingest_url, url)) for url in urls], "addresses",
-                                     poll)
-
-    def _ingest_each(self, jobs: list[tuple[str, Callable[..., dict]]], unit: str,
-                     poll: float) -> Iterator[IngestProgress]:
-        """Run each (name, job) one after the other in a worker thread (``job(on_progress)`` returns the result
-        row), yielding an :class:`IngestProgress` whenever it changes (checked every ``poll`` seconds), a
-        finished one last. A job that raises is a failed row; the next ones still run."""
-        rows: list[dict] = []
-        for i, (name, job) in enumerate(jobs):
-            where = f"Adding {name}" + (f" ({i + 1} of {len(jobs)} {unit})" if len(jobs) > 1 else "")
-            latest = [(0, None)]  # (done, total), replaced whole by the worker
-
-            def on_progress(done, total, _title, latest=latest):
-                latest[0] = (done, total)
-
-            with ThreadPoolExecutor(1, thread_name_prefix="newsdesk-ingest") as pool:
-                running = pool.submit(job, on_progress)
-                shown = None
-                while True:
-                    if latest[0] != shown:
-                        shown = latest[0]
-                        yield IngestProgress(tuple(rows), where, *shown)
-                    try:
-                        rows.append(running.result(timeout=poll))
-                        break
-                    except FutureTimeout:
-                        continue
-                    except Exception as exc:  # noqa: BLE001  (this job's row says why; the next ones go on)
-                        rows.append(failed_row(name, friendly_error(exc)))
-                        break
-        yield IngestProgress(tuple(rows))
-
-    def ingest_one(self, path: str | Path, name: str, on_progress=None) -> dict:
-        """Ingest one uploaded file; its result as a row for :func:`~qa.ui.render.render_ingest_results`.
-        ``on_progress(done, total, title)`` is called after each article of the file."""
-        lower = name.lower()
-        if not lower.endswith((*UPLOAD_TYPES, ".jsonl.gz")) or (lower.endswith(".gz")
-                                                                 and not lower.endswith(".jsonl.gz")):
-            return failed_row(name, "unsupported file type", ["Upload .txt, .md, .html/.htm, .jsonl or .jsonl.gz files."])
-        report = self.assistant.ingest_files([(path, name)], on_progress=on_progress)
-        return self._report_row(name, report)
-
-    def ingest_url(self, url: str, on_progress=None) -> dict:
-        """Ingest one web page or RSS/Atom feed; its result as a row (a feed item's failure names its page)."""
-        if not is_url(url):
-            return failed_row(url, "not a web address", ["Enter addresses starting with http:// or https://."])
-        report = self.assistant.ingest_urls([url], on_progress=on_progress)
-        report.failures = [f if f.path == url else f.model_copy(update={"reason": f"{f.path}: {f.reason}"})
-                           for f in report.failures]
-        return self._report_row(url, report)
-
-    def ingest_text(self, title: str, text: str, source: str = "", date: str = "", url: str = "",
-                    lang: str = "") -> dict:
-        """Ingest an article pasted in the page; its result row (a failed row says why, it never raises)."""
-        title, text = (title or "").strip(), (text or "").strip()
-        if not text:
-            return failed_row("pasted article", "no text", ["Paste the article's text."])
-        if not title:
-            title = text.split("\n", 1)[0][:120]
-        slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "article"
-        record = {"id": (url or "").strip() or f"pasted:{slug}", "title": title, "text": text}
-        for key, value in (("source", source), ("date", date), ("url", url), ("lang", lang)):
-            if value and str(value).strip():
-                record[key] = str(value).strip()
-        name = f"pasted: {title}"
-        try:
-            with tempfile.TemporaryDirectory(prefix="newsdesk-paste-") as folder:
-                path = Path(folder) / "pasted.jsonl"
-                path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
-                report = self.assistant.ingest_files([(path, "pasted.jsonl")])
-        except Exception as exc:  # noqa: BLE001  (a clear message in the results, never a stack trace)
-            return failed_row(name, friendly_error(exc))
-        return self._report_row(name, report)
-
-    def _report_row(self, name: str, report) -> dict:
-        details = []
-        for f in report.failures:
-            details.append(f"line {f.line}: {f.reason}" if f.line else f.reason)
-        for d in report.duplicates:
-            twin = self.assistant.article(d.of)
-            details.append(f"same text as “{twin.title if twin else d.of}” (already stored)")
-        details.extend(w.replace(str(name) + ": ", "", 1) for w in report.warnings[:5])
-        counts = [(report.added, "added"), (report.updated, "updated"), (report.unchanged, "unchanged"),
-                  (len(report.duplicates), "duplicate"), (len(report.failures), "failed")]
-        summary = ", ".join(f"{n} {word}" for n, word in counts if n) or "nothing to add"
-        stored = report.added + report.updated
-        if report.failures and not stored and not report.unchanged and not report.duplicates:
-            status, label = "failed", "failed"
-        elif report.failures:
-            status, label = "partial", "partly added"
-        elif stored:
-            status, label = "ok", "added" if not report.updated else "updated"
-        else:
-            status, label = "same", "already stored"
-        return {"name": name, "status": status, "label": label, "summary": summary, "details": details,
-                "added_ids": list(report.added_ids)}
-
 
 def _iso_date(value: str | None, *, end: bool) -> str | None:
     value = (value or "").strip()

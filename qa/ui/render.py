@@ -6,6 +6,7 @@ a component renders markdown), so nothing an article says can run or load anythi
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import time
@@ -120,6 +121,19 @@ def render_reading(found) -> str:
             f'article{"s" if articles != 1 else ""}…</span>')
 
 
+def render_step(step: str, seconds: float) -> str:
+    """The chat bubble while the question is being answered: the step ("Searching the articles…", "Reading 5
+    passages of 3 articles…", "Checking the answer…") and the seconds since the question was asked."""
+    return f'<span class="nd-thinking">{esc(step)} <span class="nd-elapsed">{seconds:.0f} s</span></span>'
+
+
+def render_stopped(written: str) -> str:
+    """The chat bubble of an answer stopped by its user: what the model had written, marked stopped."""
+    body = md_safe(written.strip()) if written.strip() else "(nothing written yet)"
+    return (f'<div class="nd-stopped-text">{body}</div>\n\n'
+            '<div class="nd-answer-meta nd-stopped">Stopped · not checked against the articles</div>')
+
+
 def render_answer_markdown(answer: dict) -> str:
     """The chat bubble of a finished answer: answered (cited), unconfirmed (the closest passages are its
     sources, for the reader to judge) or not found."""
@@ -189,11 +203,16 @@ def _also_published(versions: list[dict]) -> str:
 
 def render_summary(summary: dict | None = None, *, partial: str | None = None, started: float | None = None,
                    style: str = "short", note: str | None = None, waiting: int | None = None,
-                   busy: str | None = None) -> str:
+                   busy: str | None = None, stopped: str | None = None) -> str:
     """The summary panel: a finished summary, one being written (with progress), one waiting for the model
-    (``waiting`` requests before it), a refusal because too many wait (``busy``), or a hint."""
+    (``waiting`` requests before it), a refusal because too many wait (``busy``), one stopped by its user
+    (``stopped``: what was written), or a hint."""
     if busy is not None:
         return render_busy(busy)
+    if stopped is not None:
+        text = _summary_body(stopped, style) if stopped.strip() else "(nothing written yet)"
+        return ('<div class="nd-summary nd-stopped"><div class="nd-summary-head">Stopped · not checked against '
+                f'the article</div><div class="nd-summary-text">{text}</div></div>')
     if waiting is not None:
         return ('<div class="nd-summary nd-waiting"><div class="nd-summary-head"><span class="nd-spinner"></span>'
                 f'{esc(waiting_text(waiting, "request"))}</div></div>')
@@ -265,13 +284,26 @@ def render_ingest_results(rows: list[dict], *, running: str | None = None, fract
     return f'<div class="nd-ingest">{progress}{table}</div>'
 
 
+def render_title_cell(title: str, sentence: str | None = None) -> str:
+    """The library table's title cell (HTML): the title, and under it the sentence a search matched."""
+    cell = f'<span class="nd-row-title">{esc(title)}</span>'
+    return cell + (f'<span class="nd-row-match">« {esc(sentence)} »</span>' if sentence else "")
+
+
+def title_of_cell(cell: str) -> str:
+    """The title of a library table cell (see :func:`render_title_cell`), as the article has it."""
+    match = re.match(r'<span class="nd-row-title">(.*?)</span>', cell, re.S)
+    return html.unescape(match.group(1)) if match else cell
+
+
 def render_library_note(rows: list, query: str = "") -> str:
     n = len(rows)
     if not n:
         return empty_html("No article matches." if query else
                            "No articles yet: add some in the “Add articles” tab.")
     plural = "s" if n != 1 else ""
-    return f'<div class="nd-hint">{n} article{plural}{" found" if query else ""} · select one to read it.</div>'
+    found = " found, best first" if query else ""
+    return f'<div class="nd-hint">{n} article{plural}{found} · select one to read it.</div>'
 
 
 def render_timeline(timeline: dict | None = None, *, reading: tuple[int, int | None] | None = None,
