@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from qa.timeline.tense import Status
+
 Precision = Literal["day", "month", "year"]
 
 
@@ -18,6 +20,8 @@ class TimelineEvent(BaseModel):
     dated_by: Literal["passage", "article"] = Field(
         "passage", description="passage: read from the quoted passage's words; article: the article's date")
     when: str = Field("", description="the passage's words that give the date (empty when dated by the article)")
+    status: Status = Field("done", description="done; planned (told in the future tense, or dated after its "
+                           "article); cancelled (called off or put off): see qa/timeline/tense.py")
     event: str = Field(description="one short sentence in the reader's language")
     article_id: str
     title: str
