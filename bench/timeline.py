@@ -98,7 +98,7 @@ def main() -> int:
     parser.add_argument("--words", help="comma-separated: an article that holds one of them is about the subject")
     parser.add_argument("--distractors", type=int, default=300, help="other articles in the store (default 300)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--articles", type=int, default=8, help="QA_TIMELINE_ARTICLES (default 8)")
+    parser.add_argument("--articles", type=int, default=8, help="QA_TIMELINE_MAX_ARTICLES (default 8)")
     parser.add_argument("--store", type=Path, help="the store folder (built once)")
     parser.add_argument("--count", type=Path, metavar="FILE", help="count the readings of a results file")
     parser.add_argument("--dates", type=Path, metavar="FILE", help="score the date resolution on a labelled set "
@@ -119,7 +119,7 @@ def main() -> int:
         return 0
     if not (args.subject and args.words and args.store):
         parser.error("--subject, --words and --store are needed to make a timeline")
-    os.environ["QA_TIMELINE_ARTICLES"] = str(args.articles)
+    os.environ["QA_TIMELINE_MAX_ARTICLES"] = str(args.articles)
     from qa import Assistant
 
     store = subject_store(args.store, args.words.split(","), args.distractors, args.seed)

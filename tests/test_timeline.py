@@ -299,3 +299,36 @@ def test_a_timeline_with_the_local_model(store_dir):
         assert event.event.endswith((".", "!", "?", "…"))
     # what both articles report first: the six arrests of Tuesday 2020-06-23
     assert any(e.date == "2020-06-23" and "mardi" in e.quote for e in timeline.events), timeline.events
+
+
+def test_no_article_names_the_subject_is_told_apart_from_no_dated_event(store_dir, monkeypatch, capsys):
+    assistant, model = scripted(store_dir)
+    nobody = assistant.timeline("Carlos Ghosn")
+    assert nobody.named == [] and nobody.events == [] and nobody.message == "No article names Carlos Ghosn."
+    undated = assistant.timeline(SUBJECT)  # the model finds no event in either Banksy article
+    assert sorted(undated.named) == sorted(BANKSY) and undated.events == []
+    assert undated.message == "2 articles name Banksy au Bataclan, none gives a dated event about it."
+    assert undated.model_dump()["message"] == undated.message  # the app renders the dump
+    from qa.ui.render import render_timeline
+
+    assert "No article names Carlos Ghosn." in render_timeline(nobody.model_dump())
+    assert "2 articles name it, 2 read" in render_timeline(undated.model_dump())
+
+
+def test_an_event_status_is_in_the_json_and_shown_when_not_done(store_dir, monkeypatch, capsys):
+    import qa.assistant
+    from qa.__main__ import main
+    from qa.ui.render import render_timeline
+
+    # the arrests "mardi" (past tense): done; a status other than done is shown on the event's card
+    model = Scripted(script=events_script(ARRESTS))
+    monkeypatch.setattr(qa.assistant, "get_chat_model", lambda *args, **kwargs: model)
+    assert main(["timeline", "--store", str(store_dir), "--json", SUBJECT]) == 0
+    [event] = json.loads(capsys.readouterr().out)
+    assert event["status"] == "done"
+    timeline = {"query": SUBJECT, "language": "fr", "events": [event], "articles": list(BANKSY), "named": list(BANKSY)}
+    assert "cancelled" not in render_timeline(timeline)
+    assert " · cancelled — " in render_timeline({**timeline, "events": [{**event, "status": "cancelled"}]})
+    assert main(["timeline", "--store", str(store_dir), "Carlos Ghosn"]) == 0
+    out = capsys.readouterr().out
+    assert "0 articles name it" in out and "No article names Carlos Ghosn." in out

@@ -74,18 +74,21 @@ def make_timeline(subject: str, language: str, chunks: list[StoredChunk], store:
                   on_progress: ProgressCallback | None = None) -> Timeline:
     """The timeline of ``subject`` from the candidate ``chunks`` of ``store`` (see the module's description)."""
     started = time.perf_counter()
-    groups = timeline_passages(subject, chunks, store, embedder, articles=settings.timeline_articles,
-                               translations=translations)
+    reading = timeline_passages(subject, chunks, store, embedder, articles=settings.timeline_max_articles,
+                                translations=translations)
+    groups = reading.groups
     events: list[TimelineEvent] = []
     dropped: list[Dropped] = []
-    for done, reading in enumerate(groups):
+    for done, group in enumerate(groups):
         if on_progress:
             on_progress(done, len(groups))
-        found, failed = article_events(subject, reading, language, llm, settings)
+        found, failed = article_events(subject, group, language, llm, settings)
+        for event in found:  # the story's other versions tell it too
+            event.also += [a for a in group.copies if a not in event.also]
         events += found
         dropped += failed
     if on_progress:
         on_progress(len(groups), len(groups))
     return Timeline(query=subject, language=language, events=in_order(merge_same_events(events, embedder)),
-                    articles=[g.article_id for g in groups], dropped=dropped,
+                    articles=[g.article_id for g in groups], named=reading.named, dropped=dropped,
                     seconds=round(time.perf_counter() - started, 3))

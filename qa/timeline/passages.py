@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from qa.articles import Article
 from qa.grounding import is_instruction
@@ -44,51 +44,88 @@ def lead_passage(article: Article, found: Passage) -> Passage | None:
 
 
 class ArticlePassages(BaseModel):
-    """What the model reads of one article: its passages in reading order, numbered from 1, and where its lead
-    ends (an article offset; 0 when the article starts with a sentence addressed to a model)."""
+    """What the model reads of one article: its passages in reading order, numbered from 1, where its lead ends
+    (an article offset; 0 when the article starts with a sentence addressed to a model), and the other versions of
+    its story (wire copies) that name the subject: not read, their events are this article's."""
 
     passages: list[Passage]
     lead_end: int = 0
+    copies: list[str] = Field(default_factory=list)
 
     @property
     def article_id(self) -> str:
         return self.passages[0].article_id
 
 
+class TimelineReading(BaseModel):
+    """The articles that name the subject (``named``, best first, every version) and what is read of them."""
+
+    named: list[str] = Field(default_factory=list)
+    groups: list[ArticlePassages] = Field(default_factory=list)
+
+
+KEYWORD_DEPTH = 8  # keyword-matched chunks looked at per article a timeline may read, to find every one naming it
+
+
 def timeline_passages(subject: str, chunks: list[StoredChunk], store: Store, embedder, *, articles: int,
-                      translations: Iterable[str] = ()) -> list[ArticlePassages]:
-    """What a timeline reads, best article first: for at most ``articles`` articles about the subject (their
-    title or lead names it; one of a group of wire copies), the article's lead and the passage that matches the
-    subject best, when it is not in the lead."""
-    translations = list(translations)
+                      translations: Iterable[str] = ()) -> TimelineReading:
+    """What a timeline reads: every article that names the subject (its title or text holds more than half of the
+    keywords of the subject or of a translation: :func:`names_subject`), found among the candidate ``chunks`` and
+    the keyword index's best matches, best first; of at most ``articles`` of them, one per story (the other
+    versions are its ``copies``), the lead and the passage that matches the subject best, when it is not in the
+    lead."""
+    phrasings = [subject, *translations]
+    pool = list(chunks)
+    for phrasing in phrasings:
+        pool += store.keyword_search(phrasing, k=KEYWORD_DEPTH * articles)
+    named, seen, by_id = [], set(), {}
+    for chunk in pool:
+        if chunk.article_id in seen:
+            continue
+        seen.add(chunk.article_id)
+        article = store.get_article(chunk.article_id)
+        if article is not None and names_subject_text(f"{article.title or ''}\n{article.text}", phrasings):
+            named.append(chunk.article_id)
+            by_id[chunk.article_id] = (article, chunk)
+    pool = [c for c in pool if c.article_id in by_id]
     # every article's best passage, however it compares with the best article's (no floor)
-    ranked = evidence_passages(subject, chunks, embedder, k=articles * 6, translations=translations, floor=0.0)
+    ranked = evidence_passages(subject, list({c.id: c for c in pool}.values()), embedder, k=len(named) * 6,
+                               translations=list(translations), floor=0.0)
     best: dict[str, Passage] = {}
     for p in ranked:
         best.setdefault(p.article_id, p)
-    out, stories = [], set()
-    for article_id, found in best.items():
-        if len(out) >= articles:
-            break
-        article = store.get_article(article_id)
-        if article is None or found.chunk.story in stories:
+    order = [*best, *(a for a in named if a not in best)]
+    groups: dict[str, ArticlePassages] = {}  # by story
+    for article_id in order:
+        article, chunk = by_id[article_id]
+        story = chunk.story or article_id
+        if story in groups:
+            groups[story].copies.append(article_id)
             continue
-        lead = lead_passage(article, found)
+        if len(groups) >= articles:
+            continue
+        found = best.get(article_id)
+        lead = lead_passage(article, found) if found is not None else None
         group = [p for p in (lead, found) if p is not None]
         if lead is not None and found.start < lead.end:
             group = [lead]
-        if not names_subject(group[:1], [subject, *translations]):  # about it: named by its title or lead
+        if not group:
             continue
-        stories.add(found.chunk.story)
-        out.append(ArticlePassages(passages=[p.model_copy(update={"n": n}) for n, p in enumerate(group, 1)],
-                                   lead_end=lead.end if lead is not None else 0))
-    return out
+        groups[story] = ArticlePassages(passages=[p.model_copy(update={"n": n}) for n, p in enumerate(group, 1)],
+                                        lead_end=lead.end if lead is not None else 0)
+    return TimelineReading(named=named, groups=list(groups.values()))
 
 
 def names_subject(passages: list[Passage], phrasings: list[str]) -> bool:
     """Whether the article's title and ``passages`` hold more than half of the keywords of one phrasing of the
     subject (a subject of function words only is named by any article)."""
-    words = set(tokenize(" ".join([passages[0].title or "", *(p.text for p in passages)])))
+    return names_subject_text(" ".join([passages[0].title or "", *(p.text for p in passages)]), phrasings)
+
+
+def names_subject_text(text: str, phrasings: list[str]) -> bool:
+    """Whether ``text`` holds more than half of the keywords of one phrasing of the subject (any text, for a
+    subject of function words only)."""
+    words = set(tokenize(text))
     for phrasing in phrasings:
         keywords = set(tokenize(phrasing))
         if not keywords or 2 * len(keywords & words) > len(keywords):

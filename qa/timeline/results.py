@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from qa.timeline.tense import Status
 
@@ -50,5 +50,21 @@ class Timeline(BaseModel):
     language: str
     events: list[TimelineEvent] = Field(default_factory=list)
     articles: list[str] = Field(default_factory=list, description="the articles read, best first")
+    named: list[str] = Field(default_factory=list, description="the articles found that name the subject, best "
+                             "first, every version (those read among them, at most QA_TIMELINE_MAX_ARTICLES)")
     dropped: list[Dropped] = Field(default_factory=list)
     seconds: float = 0.0
+
+    @computed_field
+    @property
+    def message(self) -> str:
+        """What a reader is told when there is no event: that no article names the subject, or that the articles
+        naming it give no dated event; empty when there are events."""
+        if self.events:
+            return ""
+        if not self.named:
+            return f"No article names {self.query}."
+        n = len(self.named)
+        read = f" ({len(self.articles)} read)" if len(self.articles) < n else ""
+        return (f"{n} article{'s' if n > 1 else ''} name{'' if n > 1 else 's'} {self.query}{read}, "
+                f"none gives a dated event about it.")
