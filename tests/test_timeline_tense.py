@@ -83,3 +83,15 @@ def test_the_relative_days_and_weekends_of_a_sentence_are_its_date_words():
     assert sentence_date_words("Les températures vont chuter ce week-end.", ["fr"]) == "ce week-end"
     assert sentence_date_words("Il a démissionné, a annoncé jeudi 24 janvier le ministre.", ["fr"]) == (
         "jeudi 24 janvier")
+
+
+def test_a_background_sentence_is_not_dated_by_its_article():
+    from qa.timeline.tense import is_background
+
+    assert is_background("Ghislaine Maxwell était une très proche collaboratrice et fut brièvement sa petite amie.")
+    assert is_background("Emmanuel Macron avait promis durant l'épidémie un plan massif.")
+    assert not is_background("Ghislaine Maxwell a été arrêtée dans le New Hampshire.")
+    assert not is_background("The company said profits rose.")
+    assert resolve_date("", "Ghislaine Maxwell était une très proche collaboratrice.", THURSDAY, ["fr"]).startswith(
+        "no date words, and told as background")
+    assert resolve_date("", "Ghislaine Maxwell a été arrêtée.", THURSDAY, ["fr"]).dated_by == "article"

@@ -14,7 +14,7 @@ from qa.citations import CITATION
 from qa.grounding import calendar_in, numbers_in, unsupported_facts
 from qa.language import fold, stopwords
 from qa.timeline.results import Precision
-from qa.timeline.tense import Status, Tense, status_of, tense_of
+from qa.timeline.tense import Status, Tense, is_background, status_of, tense_of
 
 
 class EventDate(BaseModel):
@@ -207,7 +207,8 @@ def resolve_date(when: str, sentence: str, article_date: str | None, languages: 
     translated (:func:`date_words_in`); of these, the first in which dateparser reads a date, or a later one
     that says the same more precisely, a weekday read the way of its clause's tense (:func:`parse_when`). Its
     ``status``: done, planned or cancelled (:func:`qa.timeline.tense.status_of`). Else the article's date, when the sentence is in the article's lead (news
-    tells the day's event first; an undated sentence further on is background: a quote, a reminder). Never a
+    tells the day's event first; an undated sentence further on is background: a quote, a reminder), unless it
+    is told as background itself (:func:`qa.timeline.tense.is_background`: "elle était", "il avait promis"). Never a
     date that the sentence or the article does not give: the model's words that the sentence does not have
     are set aside. A string saying why when there is none."""
     languages = list(languages)
@@ -239,6 +240,8 @@ def resolve_date(when: str, sentence: str, article_date: str | None, languages: 
         return chosen
     if not in_lead:
         return "no date words, and not in the article's lead"
+    if is_background(sentence):
+        return "no date words, and told as background (what was, or had been), not as the day's event"
     if base is None:
         return "no date: neither the sentence nor the article gives one"
     return EventDate(date=base.isoformat(), precision="day", dated_by="article",

@@ -141,6 +141,20 @@ def tense_of(sentence: str, when: str = "") -> Tense | None:
     return min(inside or found, key=distance)[1]
 
 
+_DONE = frozenset({"a", "ont", "ai", "avons", "has", "have", "was", "were", "did"})  # what happened, told as done
+_BACKGROUND = frozenset({"avait", "avaient", "etait", "etaient", "had"})  # what was, or had been
+
+
+def is_background(sentence: str) -> bool:
+    """Whether a sentence tells what was or had been (the imperfect, the pluperfect: "Elle était une proche
+    collaboratrice", "Il avait promis un plan") and nothing told as done ("a été arrêtée") or ahead: background,
+    not the day's event, so not dated by its article."""
+    found = [(word, marker(word, original)) for _, word, original in _tokens(sentence)]
+    if any(tense == "future" or word in _DONE for word, tense in found):
+        return False
+    return any(word in _BACKGROUND or (tense == "past" and word.endswith(("ait", "aient"))) for word, tense in found)
+
+
 def is_cancelled(sentence: str) -> bool:
     """Whether the sentence says that what it tells was called off or put off."""
     return bool(CANCELLED_WORDS.search(sentence))
@@ -156,4 +170,4 @@ def status_of(sentence: str, tense: Tense | None, after_article: bool) -> Status
     return "done"
 
 
-__all__ = ["CANCELLED_WORDS", "Status", "Tense", "is_cancelled", "marker", "status_of", "tense_of"]
+__all__ = ["CANCELLED_WORDS", "Status", "Tense", "is_background", "is_cancelled", "marker", "status_of", "tense_of"]
