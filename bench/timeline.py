@@ -68,6 +68,19 @@ def count(path: Path) -> dict:
             "right_share": round(readings["right"] / total, 3) if total else None}
 
 
+def duplicates(events) -> list[list[int]]:
+    """Pairs of kept events (indices) that are one event twice by a rule a reader would apply at once: the same
+    date and the same quoted sentence (two versions of one article). Other retellings need reading: each
+    event's ``reading`` may say "duplicate of N"."""
+    pairs = []
+    for i, a in enumerate(events):
+        for j in range(i + 1, len(events)):
+            b = events[j]
+            if a.date == b.date and " ".join(a.quote.split()).lower() == " ".join(b.quote.split()).lower():
+                pairs.append([i, j])
+    return pairs
+
+
 def score_dates(path: Path) -> dict:
     """Date right and status right, per split, of the labelled sentences of ``path`` (see the module's text)."""
     from qa.timeline import resolve_date
@@ -131,14 +144,16 @@ def main() -> int:
     payload = {"subject": args.subject, "licence": LICENCE, "machine": machine(), "articles_setting": args.articles,
                "seconds": timeline.seconds,
                "seconds_per_article": round(timeline.seconds / max(1, len(timeline.articles)), 1),
-               "articles": timeline.articles, "language": timeline.language,
+               "articles": timeline.articles, "named": timeline.named, "message": timeline.message,
+               "duplicates": duplicates(timeline.events), "language": timeline.language,
                "events": [{**e.model_dump(), "reading": None} for e in timeline.events],
                "dropped": [d.model_dump() for d in timeline.dropped]}
     RESULTS.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     for e in timeline.events:
         print(f"{e.date:<10} {e.dated_by:<7} {e.event}\n           « {e.quote} » ({e.article_id})")
-    print(f"bench timeline: {len(timeline.events)} events from {len(timeline.articles)} articles, "
+    print(f"bench timeline: {len(timeline.events)} events from {len(timeline.articles)} articles read of "
+          f"{len(timeline.named)} that name the subject, {len(payload['duplicates'])} duplicate pairs by rule, "
           f"{len(timeline.dropped)} dropped, {timeline.seconds:.0f} s; written to {out}")
     return 0
 

@@ -12,6 +12,7 @@ import json
 import re
 from datetime import date
 
+import numpy as np
 import pytest
 from qa import Assistant
 from qa.store import NoArticlesError
@@ -125,6 +126,30 @@ def test_dates_agree_to_their_common_precision_or_near_an_article_date():
     assert not same_time(_event("2018-11-19"), _event("2018-11-20"))
     assert same_time(_event("2018-11-19"), _event("2018-11-22", dated_by="article"))  # told three days later
     assert not same_time(_event("2018-11-01"), _event("2018-11-22", dated_by="article"))
+
+
+def test_one_event_told_by_several_articles_is_kept_once_with_the_strongest_status():
+    from qa.timeline import merge_same_events
+
+    class Embedder:  # cosine 1 between texts of the same first word, 0 otherwise
+        words = ["same", "other", "told", "said"]
+
+        def embed_documents(self, texts):
+            return [[float(t.split()[0] == w) for w in self.words] for t in texts]
+
+    def event(article_id, quote, status="done", day="2020-07-02", text="told x."):
+        return TimelineEvent(date=day, event=text, article_id=article_id, title="t", quote=quote, start=0, end=1,
+                             article_date="2020-07-02", status=status)
+
+    # the model words the arrest two ways (their sentences apart), the articles' quotes alike
+    arrests = [event("a", "same arrest"), event("b", "same arrest again", "cancelled", text="said x."),
+               event("c", "other event", text="other x.")]
+    kept = merge_same_events(arrests, Embedder())
+    assert [(e.article_id, e.also, e.status) for e in kept] == [("a", ["b"], "cancelled"), ("c", [], "done")]
+    # one article's two sentences of one day, or two days: not merged by their quotes
+    assert len(merge_same_events([event("a", "same one"), event("a", "same two", text="said x.")], Embedder())) == 2
+    assert len(merge_same_events([event("a", "same"), event("b", "same", day="2020-07-03", text="said x.")],
+                                 Embedder())) == 2
 
 
 def test_events_are_in_order_oldest_first():

@@ -64,7 +64,7 @@ def test_the_segur_de_la_sante_fridays():
     planned = resolve_date("vendredi", "Cette vaste concertation sur l'avenir du système de santé, lancée le 25 mai "
                            "par Edouard Philippe, devait initialement aboutir vendredi avec une réunion du \"Comité "
                            "Ségur national\".", THURSDAY, ["fr"])
-    assert (planned.date, planned.status) == ("2020-07-03", "planned")
+    assert (planned.date, planned.status) == ("2020-07-03", "cancelled")  # "initialement": the plan changed
     called_off = resolve_date("", "Mais la réunion de vendredi, ainsi qu'une ultime séance de négociations prévue "
                               "jeudi après-midi, ont été toutes deux \"annulées\", selon les syndicats.", THURSDAY, ["fr"])
     assert (called_off.date, called_off.status) == ("2020-07-03", "cancelled")
@@ -95,3 +95,12 @@ def test_a_background_sentence_is_not_dated_by_its_article():
     assert resolve_date("", "Ghislaine Maxwell était une très proche collaboratrice.", THURSDAY, ["fr"]).startswith(
         "no date words, and told as background")
     assert resolve_date("", "Ghislaine Maxwell a été arrêtée.", THURSDAY, ["fr"]).dated_by == "article"
+    assert resolve_date("", '"La réforme des retraites est-elle à mettre à la poubelle ?', THURSDAY, ["fr"]) == (
+        "no date words, and a question, not the day's event")
+    assert resolve_date("", "Le musée ouvre en 1935.- Quel est son statut ?", THURSDAY, ["fr"]).date == "1935"
+
+
+def test_a_plan_told_as_what_was_first_meant_was_changed():
+    assert status_of("La concertation devait initialement aboutir vendredi.", "future", True) == "cancelled"
+    assert status_of("The summit was originally scheduled for Friday.", "future", True) == "cancelled"
+    assert status_of("Le projet, lancé à l'origine par la mairie, a abouti mardi.", "past", False) == "done"

@@ -17,6 +17,9 @@ from qa.timeline.results import Dropped, Timeline, TimelineEvent
 
 SAME_EVENT = 0.75  # cosine similarity of two event sentences from which they tell the same event (see
 # docs/benchmarks.md: same-day retellings scored 0.78-0.81, different events of one story up to 0.74)
+SAME_QUOTE = 0.5  # cosine similarity of the quoted sentences of two articles' events of one day from which they
+# tell the same event (docs/benchmarks.md: on the sample store, one arrest told by three articles 0.55-0.63,
+# different events of one day of the Ségur de la santé 0.05-0.42)
 ARTICLE_DATE_SLACK = timedelta(days=7)  # an event dated by its article may have happened this long before it
 
 ProgressCallback = Callable[[int, int], None]  # (articles read, articles to read)
@@ -43,21 +46,45 @@ def _preference(event: TimelineEvent) -> tuple:
             event.start)
 
 
-def merge_same_events(events: list[TimelineEvent], embedder, threshold: float = SAME_EVENT) -> list[TimelineEvent]:
-    """The events with each one told several times kept once (see :func:`same_time`; the sentences' cosine
-    similarity at least ``threshold``), the other tellings' articles in its ``also``."""
+_STATUS_WINS = {"cancelled": 2, "done": 1, "planned": 0}  # a telling that says it was called off, or done, wins
+
+
+def merge_same_events(events: list[TimelineEvent], embedder, threshold: float = SAME_EVENT,
+                      quote_threshold: float = SAME_QUOTE) -> list[TimelineEvent]:
+    """The events with each one told several times kept once, the other tellings' articles in its ``also``: two
+    events are one when their dates agree (:func:`same_time`) and their sentences' cosine similarity is at least
+    ``threshold``, or, told by different articles on the same day, their quoted sentences' is at least
+    ``quote_threshold`` (the model words one arrest three ways; the articles' sentences share its place and
+    time). The kept one's status is the telling's that says most: cancelled, else done, else planned."""
     if len(events) < 2:
         return list(events)
-    vectors = embed_array(embedder, [e.event for e in events])
-    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+
+    def unit(texts: list[str]) -> np.ndarray:
+        vectors = embed_array(embedder, texts)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+
+    said, quoted = unit([e.event for e in events]), unit([e.quote for e in events])
+
+    def same(i: int, j: int) -> bool:
+        a, b = events[i], events[j]
+        if not same_time(a, b):
+            return False
+        if float(said[i] @ said[j]) >= threshold:
+            return True
+        apart = not {a.article_id, *a.also} & {b.article_id, *b.also}
+        return (apart and a.precision == b.precision == "day" and a.date == b.date
+                and float(quoted[i] @ quoted[j]) >= quote_threshold)
+
     kept: list[int] = []
     for i in sorted(range(len(events)), key=lambda i: _preference(events[i])):
         event = events[i]
         for j in kept:
-            if same_time(event, events[j]) and float(vectors[i] @ vectors[j]) >= threshold:
+            if same(i, j):
                 for article_id in (event.article_id, *event.also):
                     if article_id != events[j].article_id and article_id not in events[j].also:
                         events[j].also.append(article_id)
+                if _STATUS_WINS[event.status] > _STATUS_WINS[events[j].status]:
+                    events[j].status = event.status
                 break
         else:
             kept.append(i)

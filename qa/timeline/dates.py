@@ -208,7 +208,8 @@ def resolve_date(when: str, sentence: str, article_date: str | None, languages: 
     that says the same more precisely, a weekday read the way of its clause's tense (:func:`parse_when`). Its
     ``status``: done, planned or cancelled (:func:`qa.timeline.tense.status_of`). Else the article's date, when the sentence is in the article's lead (news
     tells the day's event first; an undated sentence further on is background: a quote, a reminder), unless it
-    is told as background itself (:func:`qa.timeline.tense.is_background`: "elle était", "il avait promis"). Never a
+    is told as background itself (:func:`qa.timeline.tense.is_background`: "elle était", "il avait promis") or
+    asks a question ("La réforme est-elle à mettre à la poubelle ?"). Never a
     date that the sentence or the article does not give: the model's words that the sentence does not have
     are set aside. A string saying why when there is none."""
     languages = list(languages)
@@ -240,6 +241,8 @@ def resolve_date(when: str, sentence: str, article_date: str | None, languages: 
         return chosen
     if not in_lead:
         return "no date words, and not in the article's lead"
+    if sentence.rstrip(" \"'»”").endswith("?"):
+        return "no date words, and a question, not the day's event"
     if is_background(sentence):
         return "no date words, and told as background (what was, or had been), not as the day's event"
     if base is None:

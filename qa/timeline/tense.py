@@ -12,7 +12,8 @@ marker counts; with none at all, the tense is unknown (None) and a weekday is re
 happened).
 
 **Status** (:func:`status_of`): ``cancelled`` when the sentence says the thing was called off or put off
-("annulée", "reportée", "décalées", "cancelled", "called off", "postponed"); else ``planned`` when its tense is
+("annulée", "reportée", "décalées", "cancelled", "called off", "postponed"), or tells a plan as what was first
+meant ("devait initialement aboutir vendredi", "originally scheduled for Friday"); else ``planned`` when its tense is
 future or its date after the article's; else ``done``.
 """
 
@@ -155,15 +156,21 @@ def is_background(sentence: str) -> bool:
     return any(word in _BACKGROUND or (tense == "past" and word.endswith(("ait", "aient"))) for word, tense in found)
 
 
-def is_cancelled(sentence: str) -> bool:
-    """Whether the sentence says that what it tells was called off or put off."""
-    return bool(CANCELLED_WORDS.search(sentence))
+# a plan told as what was first meant ("devait initialement aboutir vendredi", "originally scheduled for"): changed
+CHANGED_PLAN = re.compile(r"\b(?:initialement|à l'origine|a l'origine|au d[ée]part|originally|initially)\b",
+                          re.IGNORECASE)
+
+
+def is_cancelled(sentence: str, tense: Tense | None = None) -> bool:
+    """Whether the sentence says that what it tells was called off or put off: its words ("annulée", "reportée",
+    "postponed"), or a plan (``tense`` future) told as what was first meant ("initialement", "originally")."""
+    return bool(CANCELLED_WORDS.search(sentence)) or (tense == "future" and bool(CHANGED_PLAN.search(sentence)))
 
 
 def status_of(sentence: str, tense: Tense | None, after_article: bool) -> Status:
     """``cancelled``, ``planned`` (future tense, or dated after its article) or ``done``: see the module's
     description."""
-    if is_cancelled(sentence):
+    if is_cancelled(sentence, tense):
         return "cancelled"
     if tense == "future" or after_article:
         return "planned"
