@@ -152,6 +152,15 @@ def test_one_event_told_by_several_articles_is_kept_once_with_the_strongest_stat
                                  Embedder())) == 2
 
 
+def test_an_article_names_the_subject_in_its_title_or_anywhere_in_its_text():
+    from qa.timeline.passages import names_subject
+
+    lead = "La fille de l'ex-magnat britannique Robert Maxwell, 58 ans, a été interpellée jeudi matin."
+    assert not names_subject(lead, ["Ghislaine Maxwell"])  # one keyword of two: not more than half
+    assert names_subject(lead + " Plusieurs avaient été recrutées par Ghislaine Maxwell.", ["Ghislaine Maxwell"])
+    assert names_subject("Brexit: the vote", ["le Brexit", "Brexit"]) and not names_subject("Other", ["Brexit"])
+
+
 def test_events_are_in_order_oldest_first():
     events = [_event("2020-06-23"), _event("2015-11-13"), _event("2018"), _event("2018-01-05"), _event("2018-01")]
     assert [e.date for e in in_order(events)] == ["2015-11-13", "2018", "2018-01", "2018-01-05", "2020-06-23"]

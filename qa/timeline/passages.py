@@ -84,7 +84,7 @@ def timeline_passages(subject: str, chunks: list[StoredChunk], store: Store, emb
             continue
         seen.add(chunk.article_id)
         article = store.get_article(chunk.article_id)
-        if article is not None and names_subject_text(f"{article.title or ''}\n{article.text}", phrasings):
+        if article is not None and names_subject(f"{article.title or ''}\n{article.text}", phrasings):
             named.append(chunk.article_id)
             by_id[chunk.article_id] = (article, chunk)
     pool = [c for c in pool if c.article_id in by_id]
@@ -116,13 +116,7 @@ def timeline_passages(subject: str, chunks: list[StoredChunk], store: Store, emb
     return TimelineReading(named=named, groups=list(groups.values()))
 
 
-def names_subject(passages: list[Passage], phrasings: list[str]) -> bool:
-    """Whether the article's title and ``passages`` hold more than half of the keywords of one phrasing of the
-    subject (a subject of function words only is named by any article)."""
-    return names_subject_text(" ".join([passages[0].title or "", *(p.text for p in passages)]), phrasings)
-
-
-def names_subject_text(text: str, phrasings: list[str]) -> bool:
+def names_subject(text: str, phrasings: list[str]) -> bool:
     """Whether ``text`` holds more than half of the keywords of one phrasing of the subject (any text, for a
     subject of function words only)."""
     words = set(tokenize(text))
