@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -366,3 +367,28 @@ def test_an_event_status_is_in_the_json_and_shown_when_not_done(store_dir, monke
     assert main(["timeline", "--store", str(store_dir), "Carlos Ghosn"]) == 0
     out = capsys.readouterr().out
     assert "0 articles name it" in out and "No article names Carlos Ghosn." in out
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory):
+    """The issue's sample articles of Thursday 2020-07-02 about the Ségur de la santé and Ghislaine Maxwell
+    (data/samples/orangesum-sample.jsonl: 60 articles of that day, wire copies included)."""
+    folder = tmp_path_factory.mktemp("timeline-sample")
+    path = Path(__file__).resolve().parents[1] / "data" / "samples" / "orangesum-sample.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    Assistant(store_dir=folder / "store").ingest([write_jsonl(folder / "articles.jsonl", records)])
+    return folder / "store"
+
+
+@pytest.mark.slow
+def test_the_issue_cases_with_the_local_model(sample_store):
+    assistant = Assistant(store_dir=sample_store, create=False)
+    assert assistant.timeline("Carlos Ghosn").message == "No article names Carlos Ghosn."
+    segur = assistant.timeline("Ségur de la santé")
+    assert len(segur.named) >= 4 and segur.events, segur.dropped
+    fridays = [e for e in segur.events if "vendredi" in e.quote]
+    assert all(e.date == "2020-07-03" and e.status != "done" for e in fridays), fridays  # the coming, called off
+    maxwell = assistant.timeline("Ghislaine Maxwell")
+    assert {"orangesum-11", "orangesum-20"} <= set(maxwell.named)  # the article naming her 10 times included
+    arrests = [e for e in maxwell.events if e.date == "2020-07-02" and re.search(r"arrest|interpell", e.quote)]
+    assert len(arrests) == 1, maxwell.events  # told by three articles, kept once
