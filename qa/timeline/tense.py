@@ -157,7 +157,7 @@ def is_background(sentence: str) -> bool:
 
 
 # a plan told as what was first meant ("devait initialement aboutir vendredi", "originally scheduled for"): changed
-CHANGED_PLAN = re.compile(r"\b(?:initialement|à l'origine|a l'origine|au d[ée]part|originally|initially)\b",
+CHANGED_PLAN = re.compile(r"\b(?:initialement|à l'origine|a l'origine|originally|initially)\b",
                           re.IGNORECASE)
 
 
