@@ -27,6 +27,8 @@ THURSDAY = "2020-07-02"
     ("The meeting will be held on Friday.", "on Friday", "future"),  # "held" after "be": the verb is "will"
     ("She said on Tuesday the plant would close.", "on Tuesday", "past"),
     ("The vote is scheduled for Monday.", "for Monday", "future"),
+    ("Il aurait dépensé 20 000 euros mardi, selon les enquêteurs.", "mardi", "past"),  # alleged, not ahead
+    ("Le sommet aurait lieu mardi.", "mardi", "future"),
     ("Le portrait officiel du président de la République.", "", None),  # "portrait" is no conditional
 ])
 def test_the_tense_of_the_clause_that_holds_the_date_words(sentence, when, tense):

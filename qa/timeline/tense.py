@@ -52,6 +52,7 @@ _CLAUSE_WORDS = frozenset({"que", "qu", "mais", "tandis", "alors", "lorsque", "q
                            "but", "while", "whereas", "when", "after", "before", "apres", "avant", "et", "and",
                            "ou", "or", "qui", "which", "who", "dont"})
 _PASSIVE = frozenset({"be", "been", "being", "etre"})
+_ALLEGED = frozenset({"aurait", "auraient", "serait", "seraient"})  # + a participle: what is said to have happened
 _CLAUSE_MARKS = re.compile(r"[,;:()«»\"“”\[\]—–]|\s-\s")
 _NOT_VERBS = frozenset({  # words with a verb's ending that are not verbs
     "opera", "camera", "era", "riviera", "chimera", "sierra", "extra", "terra", "mantra", "tiara", "cobra",
@@ -122,7 +123,9 @@ def tense_of(sentence: str, when: str = "") -> Tense | None:
     for start, word, original in _tokens(sentence):
         tense = marker(word, original) if word not in words else None
         # a participle after "be" or a future verb is told by the verb before it: "will be held", "sera lancée"
-        if tense and not (tense == "past" and before in _PASSIVE):
+        if before in _ALLEGED and found and (tense == "past" or participle(word, original)):
+            found[-1] = (found[-1][0], "past")  # "aurait dépensé": the past, alleged, not the future
+        elif tense and not (tense == "past" and before in _PASSIVE):
             found.append((start, tense))
         elif not tense and word not in words and before not in _PASSIVE and not marker(before, before) and \
                 participle(word, original):
