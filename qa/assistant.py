@@ -422,7 +422,8 @@ class Assistant:
         dated events the stored articles report about it, oldest first, each one short sentence in
         ``language`` (ISO code or name; default: the query's, or for a bare name the collection's main one)
         cited to its sentence, its date and numbers checked against its passage. One short model call per
-        article read (every article that names the subject, up to ``QA_TIMELINE_MAX_ARTICLES``); ``on_progress(done, total)`` is called before each and at the end."""
+        article read (every article that names the subject, up to ``QA_TIMELINE_MAX_ARTICLES``);
+        ``on_progress(done, total)`` is called before each and at the end."""
         from qa.summaries import language_code
         from qa.timeline import make_timeline, subject_language
 

@@ -68,7 +68,8 @@ def test_the_segur_de_la_sante_fridays():
                            "Ségur national\".", THURSDAY, ["fr"])
     assert (planned.date, planned.status) == ("2020-07-03", "cancelled")  # "initialement": the plan changed
     called_off = resolve_date("", "Mais la réunion de vendredi, ainsi qu'une ultime séance de négociations prévue "
-                              "jeudi après-midi, ont été toutes deux \"annulées\", selon les syndicats.", THURSDAY, ["fr"])
+                              "jeudi après-midi, ont été toutes deux \"annulées\", selon les syndicats.", THURSDAY,
+                              ["fr"])
     assert (called_off.date, called_off.status) == ("2020-07-03", "cancelled")
     launch = resolve_date("le 25 mai", "Cette vaste concertation, lancée le 25 mai par Edouard Philippe, devait "
                           "initialement aboutir vendredi.", THURSDAY, ["fr"])

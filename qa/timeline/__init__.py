@@ -40,6 +40,6 @@ from qa.timeline.events import article_events, support
 from qa.timeline.passages import ArticlePassages, TimelineReading, subject_language, timeline_passages
 from qa.timeline.results import Dropped, Timeline, TimelineEvent
 
-__all__ = ["ArticlePassages", "Dropped", "EventDate", "Timeline", "TimelineEvent", "TimelineReading", "article_events", "date_words_in",
-           "in_order", "make_timeline", "merge_same_events", "parse_when", "resolve_date", "same_time",
+__all__ = ["ArticlePassages", "Dropped", "EventDate", "Timeline", "TimelineEvent", "TimelineReading", "article_events",
+           "date_words_in", "in_order", "make_timeline", "merge_same_events", "parse_when", "resolve_date", "same_time",
            "sentence_date_words", "subject_language", "support", "timeline_passages"]

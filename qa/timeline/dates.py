@@ -93,13 +93,13 @@ def parse_when(words: str, base: date | None, languages: Iterable[str | None] = 
     (:func:`qa.timeline.tense.tense_of`): past, the last such day up to the article's ("mardi" in an article of
     Saturday 2020-06-27 is 2020-06-23; "lundi" in an article of a Monday is that day); future, the next one from
     the article's ("vendredi" in "la réunion prévue vendredi", in an article of Thursday 2020-07-02, is
-    2020-07-03); unknown, the past: news tells what has happened. A day or a month
-    without its year is the nearest one, before or after ("le 23 juillet" in an article of 2020-06-27 is
-    2020-07-23, "le 19 novembre" in one of 2019-01-14 is 2018-11-19), and so is a weekday of "this" week ("ce
-    mercredi" in an article of Tuesday 2019-04-02 is 2019-04-03). Words that say which way go that way
-    ("samedi dernier", "lundi prochain": never the article's own day). Words that hold dates among others ("jeudi matin 4 avril", "dans la nuit
-    de dimanche à lundi") are read by the most precise date dateparser finds in them (a year, else a day or a
-    month, else a weekday). None when it finds none."""
+    2020-07-03); unknown, the past: news tells what has happened. A day or a month without its year is the nearest
+    one, before or after ("le 23 juillet" in an article of 2020-06-27 is 2020-07-23, "le 19 novembre" in one of
+    2019-01-14 is 2018-11-19), and so is a weekday of "this" week ("ce mercredi" in an article of Tuesday
+    2019-04-02 is 2019-04-03). Words that say which way go that way ("samedi dernier", "lundi prochain": never the
+    article's own day). Words that hold dates among others ("jeudi matin 4 avril", "dans la nuit de dimanche à
+    lundi") are read by the most precise date dateparser finds in them (a year, else a day or a month, else a
+    weekday). None when it finds none."""
     from dateparser.search import search_dates
 
     langs = tuple(dict.fromkeys(code for code in languages if code))
@@ -203,15 +203,15 @@ def sentence_date_words(sentence: str, languages: Iterable[str | None] = (), bas
 def resolve_date(when: str, sentence: str, article_date: str | None, languages: Iterable[str | None] = (), *,
                  in_lead: bool = True) -> EventDate | str:
     """The date of an event told by ``sentence``, from the first of: the model's date words ``when`` as the
-    sentence writes them; the sentence's own date words (:func:`sentence_date_words`); the model's words
-    translated (:func:`date_words_in`); of these, the first in which dateparser reads a date, or a later one
-    that says the same more precisely, a weekday read the way of its clause's tense (:func:`parse_when`). Its
-    ``status``: done, planned or cancelled (:func:`qa.timeline.tense.status_of`). Else the article's date, when the sentence is in the article's lead (news
-    tells the day's event first; an undated sentence further on is background: a quote, a reminder), unless it
-    is told as background itself (:func:`qa.timeline.tense.is_background`: "elle était", "il avait promis") or
-    asks a question ("La réforme est-elle à mettre à la poubelle ?"). Never a
-    date that the sentence or the article does not give: the model's words that the sentence does not have
-    are set aside. A string saying why when there is none."""
+    sentence writes them; the sentence's own date words (:func:`sentence_date_words`); the model's words translated
+    (:func:`date_words_in`); of these, the first in which dateparser reads a date, or a later one that says the
+    same more precisely, a weekday read the way of its clause's tense (:func:`parse_when`). Its ``status``: done,
+    planned or cancelled (:func:`qa.timeline.tense.status_of`). Else the article's date, when the sentence is in
+    the article's lead (news tells the day's event first; an undated sentence further on is background: a quote, a
+    reminder), unless it is told as background itself (:func:`qa.timeline.tense.is_background`: "elle était", "il
+    avait promis") or asks a question ("La réforme est-elle à mettre à la poubelle ?"). Never a date that the
+    sentence or the article does not give: the model's words that the sentence does not have are set aside. A
+    string saying why when there is none."""
     languages = list(languages)
     when = CITATION.sub("", when or "").strip(" \"'«»“”.,;:")
     base = article_day(article_date)
