@@ -159,14 +159,15 @@ def cmd_timeline(args) -> int:
     if args.json:
         print(json.dumps([e.model_dump() for e in timeline.events], ensure_ascii=False, indent=1))
         return 0
-    print(f"{timeline.query}: {len(timeline.events)} events from {len(timeline.articles)} articles "
-          f"({timeline.language}, {timeline.seconds:.0f} s)")
+    print(f"{timeline.query}: {len(timeline.events)} events; {len(timeline.named)} articles name it, "
+          f"{len(timeline.articles)} read ({timeline.language}, {timeline.seconds:.0f} s)")
     if not timeline.events:
-        print("The articles read report no dated event about this subject.")
+        print(timeline.message)
     for e in timeline.events:
         also = f"; also told by {len(e.also)} other article{'s' if len(e.also) > 1 else ''}" if e.also else ""
         dated = "  (the article's date)" if e.dated_by == "article" else ""
-        print(f"\n{e.date:<10}  {e.event}{dated}\n            « {e.quote} »\n            — {e.title} "
+        status = f"  [{e.status}]" if e.status != "done" else ""
+        print(f"\n{e.date:<10}  {e.event}{status}{dated}\n            « {e.quote} »\n            — {e.title} "
               f"({e.article_id}{', ' + e.article_date if e.article_date else ''}){also}")
     return 0
 

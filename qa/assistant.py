@@ -427,7 +427,8 @@ class Assistant:
         dated events the stored articles report about it, oldest first, each one short sentence in
         ``language`` (ISO code or name; default: the query's, or for a bare name the collection's main one)
         cited to its sentence, its date and numbers checked against its passage. One short model call per
-        article read (``QA_TIMELINE_ARTICLES``); ``on_progress(done, total)`` is called before each and at the end."""
+        article read (every article that names the subject, up to ``QA_TIMELINE_MAX_ARTICLES``);
+        ``on_progress(done, total)`` is called before each and at the end."""
         from qa.summaries import language_code
         from qa.timeline import make_timeline, subject_language
 
@@ -437,7 +438,7 @@ class Assistant:
         self._require_articles()
         language = language_code(language) or subject_language(query, self.preferred_languages())
         translations = self.translate(query, language)
-        chunks = self.search(query, k=max(self.settings.candidates, 4 * self.settings.timeline_articles),
+        chunks = self.search(query, k=max(self.settings.candidates, 4 * self.settings.timeline_max_articles),
                              filters=filters, translations=translations)
         return make_timeline(query, language, chunks, self.store, self.embedder, self.llm, self.settings,
                              translations=translations, on_progress=on_progress)

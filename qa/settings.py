@@ -93,8 +93,8 @@ class Settings(BaseSettings):
     passage_after: int = Field(1, ge=0, le=3, description="Sentences read after each best sentence (where the "
                                "answer often is when the best sentence only matches the question's words)")
     answer_tokens: int = Field(120, ge=16, description="Most tokens the model may write for an answer")
-    timeline_articles: int = Field(8, ge=1, description="Articles a story timeline reads (one short model call "
-                                   "each)")
+    timeline_max_articles: int = Field(12, ge=1, description="Most articles a story timeline reads (one short "
+                                       "model call each): every article that names the subject, up to this many")
     translate_queries: bool = Field(
         True, description="Also search with the question translated into the store's other languages")
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from pathlib import Path
 
+import numpy as np
 import pytest
 from qa import Assistant
 from qa.store import NoArticlesError
@@ -125,6 +127,39 @@ def test_dates_agree_to_their_common_precision_or_near_an_article_date():
     assert not same_time(_event("2018-11-19"), _event("2018-11-20"))
     assert same_time(_event("2018-11-19"), _event("2018-11-22", dated_by="article"))  # told three days later
     assert not same_time(_event("2018-11-01"), _event("2018-11-22", dated_by="article"))
+
+
+def test_one_event_told_by_several_articles_is_kept_once_with_the_strongest_status():
+    from qa.timeline import merge_same_events
+
+    class Embedder:  # cosine 1 between texts of the same first word, 0 otherwise
+        words = ["same", "other", "told", "said"]
+
+        def embed_documents(self, texts):
+            return [[float(t.split()[0] == w) for w in self.words] for t in texts]
+
+    def event(article_id, quote, status="done", day="2020-07-02", text="told x."):
+        return TimelineEvent(date=day, event=text, article_id=article_id, title="t", quote=quote, start=0, end=1,
+                             article_date="2020-07-02", status=status)
+
+    # the model words the arrest two ways (their sentences apart), the articles' quotes alike
+    arrests = [event("a", "same arrest"), event("b", "same arrest again", "cancelled", text="said x."),
+               event("c", "other event", text="other x.")]
+    kept = merge_same_events(arrests, Embedder())
+    assert [(e.article_id, e.also, e.status) for e in kept] == [("a", ["b"], "cancelled"), ("c", [], "done")]
+    # one article's two sentences of one day, or two days: not merged by their quotes
+    assert len(merge_same_events([event("a", "same one"), event("a", "same two", text="said x.")], Embedder())) == 2
+    assert len(merge_same_events([event("a", "same"), event("b", "same", day="2020-07-03", text="said x.")],
+                                 Embedder())) == 2
+
+
+def test_an_article_names_the_subject_in_its_title_or_anywhere_in_its_text():
+    from qa.timeline.passages import names_subject
+
+    lead = "La fille de l'ex-magnat britannique Robert Maxwell, 58 ans, a été interpellée jeudi matin."
+    assert not names_subject(lead, ["Ghislaine Maxwell"])  # one keyword of two: not more than half
+    assert names_subject(lead + " Plusieurs avaient été recrutées par Ghislaine Maxwell.", ["Ghislaine Maxwell"])
+    assert names_subject("Brexit: the vote", ["le Brexit", "Brexit"]) and not names_subject("Other", ["Brexit"])
 
 
 def test_events_are_in_order_oldest_first():
@@ -299,3 +334,63 @@ def test_a_timeline_with_the_local_model(store_dir):
         assert event.event.endswith((".", "!", "?", "…"))
     # what both articles report first: the six arrests of Tuesday 2020-06-23
     assert any(e.date == "2020-06-23" and "mardi" in e.quote for e in timeline.events), timeline.events
+
+
+def test_no_article_names_the_subject_is_told_apart_from_no_dated_event(store_dir, monkeypatch, capsys):
+    assistant, model = scripted(store_dir)
+    nobody = assistant.timeline("Carlos Ghosn")
+    assert nobody.named == [] and nobody.events == [] and nobody.message == "No article names Carlos Ghosn."
+    undated = assistant.timeline(SUBJECT)  # the model finds no event in either Banksy article
+    assert sorted(undated.named) == sorted(BANKSY) and undated.events == []
+    assert undated.message == "2 articles name Banksy au Bataclan, none gives a dated event about it."
+    assert undated.model_dump()["message"] == undated.message  # the app renders the dump
+    from qa.ui.render import render_timeline
+
+    assert "No article names Carlos Ghosn." in render_timeline(nobody.model_dump())
+    assert "2 articles name it, 2 read" in render_timeline(undated.model_dump())
+
+
+def test_an_event_status_is_in_the_json_and_shown_when_not_done(store_dir, monkeypatch, capsys):
+    import qa.assistant
+    from qa.__main__ import main
+    from qa.ui.render import render_timeline
+
+    # the arrests "mardi" (past tense): done; a status other than done is shown on the event's card
+    model = Scripted(script=events_script(ARRESTS))
+    monkeypatch.setattr(qa.assistant, "get_chat_model", lambda *args, **kwargs: model)
+    assert main(["timeline", "--store", str(store_dir), "--json", SUBJECT]) == 0
+    [event] = json.loads(capsys.readouterr().out)
+    assert event["status"] == "done"
+    timeline = {"query": SUBJECT, "language": "fr", "events": [event], "articles": list(BANKSY), "named": list(BANKSY)}
+    assert "cancelled" not in render_timeline(timeline)
+    assert " · cancelled — " in render_timeline({**timeline, "events": [{**event, "status": "cancelled"}]})
+    assert main(["timeline", "--store", str(store_dir), "Carlos Ghosn"]) == 0
+    out = capsys.readouterr().out
+    assert "0 articles name it" in out and "No article names Carlos Ghosn." in out
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory):
+    """The issue's sample articles of Thursday 2020-07-02 about the Ségur de la santé and Ghislaine Maxwell
+    (data/samples/orangesum-sample.jsonl: 60 articles of that day, wire copies included)."""
+    folder = tmp_path_factory.mktemp("timeline-sample")
+    path = Path(__file__).resolve().parents[1] / "data" / "samples" / "orangesum-sample.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    Assistant(store_dir=folder / "store").ingest([write_jsonl(folder / "articles.jsonl", records)])
+    return folder / "store"
+
+
+@pytest.mark.slow
+def test_the_issue_cases_with_the_local_model(sample_store):
+    assistant = Assistant(store_dir=sample_store, create=False)
+    assert assistant.timeline("Carlos Ghosn").message == "No article names Carlos Ghosn."
+    segur = assistant.timeline("Ségur de la santé")
+    assert len(segur.named) >= 4 and segur.events, segur.dropped
+    fridays = [e for e in segur.events if "vendredi" in e.when]
+    assert all(e.date == "2020-07-03" and e.status != "done" for e in fridays), fridays  # the coming, called off
+    called_off = [e for e in segur.events if "annulées" in e.quote]
+    assert all(e.status == "cancelled" for e in called_off), called_off
+    maxwell = assistant.timeline("Ghislaine Maxwell")
+    assert {"orangesum-11", "orangesum-20"} <= set(maxwell.named)  # the article naming her 10 times included
+    arrests = [e for e in maxwell.events if e.date == "2020-07-02" and re.search(r"arrest|interpell", e.quote)]
+    assert len(arrests) == 1, maxwell.events  # told by three articles, kept once

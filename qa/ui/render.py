@@ -326,15 +326,16 @@ def render_timeline(timeline: dict | None = None, *, reading: tuple[int, int | N
         return empty_html("Name a subject (a person, a place, an event): its dated events in the stored articles "
                            "appear here, oldest first, each with the sentence it comes from.")
     events = timeline.get("events") or []
-    head = (f'{esc(timeline.get("query"))} · {len(events)} event{"s" if len(events) != 1 else ""} from '
-            f'{len(timeline.get("articles") or [])} articles · {esc(language_label(timeline.get("language")))} · '
-            f'{timeline.get("seconds", 0):.0f} s')
+    head = (f'{esc(timeline.get("query"))} · {len(events)} event{"s" if len(events) != 1 else ""} · '
+            f'{len(timeline.get("named") or [])} articles name it, {len(timeline.get("articles") or [])} read · '
+            f'{esc(language_label(timeline.get("language")))} · {timeline.get("seconds", 0):.0f} s')
     if not events:
         return (f'<div class="nd-summary-head">{head}</div>'
-                + empty_html("The articles read report no dated event about this subject that passes the check."))
+                + empty_html(timeline.get("message") or "The articles read report no dated event about this subject."))
     cards = []
     for e in events:
         dated = " · the article's date" if e.get("dated_by") == "article" else ""
+        dated += f" · {e['status']}" if e.get("status", "done") != "done" else ""
         also = len(e.get("also") or [])
         also_note = f"also told by {also} other article{'s' if also != 1 else ''}" if also else None
         url = _safe_url(e.get("url"))
