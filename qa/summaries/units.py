@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from qa.grounding import NUMBER_WORDS, unsupported_facts
+from qa.grounding import NUMBER_WORDS, numbers_in, unsupported_facts
 from qa.language import fold, written_in
 from qa.sentences import GLUED_SENTENCE, sentences
 
@@ -75,6 +75,32 @@ def is_filler(unit: str, title: str | None) -> bool:
     """A unit that says nothing: a bare date or figure ("2020-07-02", "16h00 GMT"), or the title copied."""
     words = re.findall(r"[^\W\d_]{2,}", unit)
     return len(words) < 3 or bool(title) and fold(unit).strip(" .") == fold(title).strip(" .")
+
+
+_LABEL_VALUE = re.compile(r"^[^\s:]+(?:\s+[^\s:]+){0,3}\s*:\s+\S")  # "EWB: a daté du 19 juin", "Date: 2 July"
+
+
+def is_fragment(unit: str) -> bool:
+    """A key point that is not a whole sentence: a "label: value" line, or fewer than five words."""
+    return bool(_LABEL_VALUE.match(unit)) or len(re.findall(r"\w+", unit)) < 5
+
+
+def as_sentence(unit: str) -> str:
+    """The unit ending like a sentence (a full stop added when it has no final punctuation)."""
+    unit = unit.rstrip(" ;,")
+    return unit if unit[-1:] in ".!?»\"”)" else unit + "."
+
+
+def repeats(unit: str, kept: list[str]) -> bool:
+    """Whether ``unit`` says again what a kept unit says (most of its words the same, no figure of its own)."""
+    words, figures = set(re.findall(r"[^\W\d_]{3,}", fold(unit))), numbers_in(unit)
+    for other in kept:
+        theirs = set(re.findall(r"[^\W\d_]{3,}", fold(other)))
+        if figures - numbers_in(other):  # a figure the other does not give: a new fact
+            continue
+        if words and theirs and len(words & theirs) >= 0.6 * min(len(words), len(theirs)):
+            return True
+    return False
 
 
 def lead_sentences(text: str, style: str) -> list[str]:
