@@ -37,21 +37,25 @@ _ELISION = re.compile(r"^(?:[LlDdCcJjMmNnSsTt]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisq
 def article_names(title: str | None, text: str, lang: str | None = None) -> list[str]:
     """The names the article writes (runs of capitalised words), most frequent first, at most :data:`MAX_NAMES`
     (the title's first), without months and weekdays. An elided article goes ("L’OTAN" is "OTAN"), and a
-    lone capitalised word written once that the ``lang`` word list knows in lower case ("Raconté" after a
-    quotation) is not taken for a name."""
+    lone capitalised word written once, at the start of a sentence, that the ``lang`` word list knows in
+    lower case ("Interrogé", "Lire") is not taken for a name."""
     from qa.summaries.wording import lexicon
 
     calendar, words_of_language = calendar_words(), lexicon(lang or "")
     counts: Counter = Counter()
+    inside: set[str] = set()  # names met inside a sentence, not only at its start
     for part, weight in ((title or "", 3), (text, 1)):
         for sentence in re.split(r"(?<=[.!?])\s+|\n+", part):
+            start = sentence.lstrip(" \"“”«»-–—")
             for name in names_in(sentence):
-                name = _ELISION.sub("", name)
-                words = re.findall(r"\w+", fold(name))
+                bare = _ELISION.sub("", name)
+                words = re.findall(r"\w+", fold(bare))
                 if any(len(w) > 2 and w not in calendar for w in words):
-                    counts[name] += weight
-    return [name for name, n in counts.most_common() if n > 1 or " " in name or name.lower() not in words_of_language
-            ][:MAX_NAMES]
+                    counts[bare] += weight
+                    if not start.startswith(name):
+                        inside.add(bare)
+    return [name for name, n in counts.most_common()
+            if n > 1 or " " in name or name in inside or name.lower() not in words_of_language][:MAX_NAMES]
 
 
 def parse_translations(text: str, names: list[str]) -> dict[str, list[str]]:
@@ -76,11 +80,12 @@ class ArticleNames:
     """An article's names, checked against a summary's: as written in the article, or (in another language)
     as translated by ``translate``, which is called at most once, and only when a name is not found as
     written. ``translate(names) -> text`` returns the model's ``name => forms`` lines; ``cached`` is that
-    text from an earlier call (``remember(text)`` is told each new one, for a cache)."""
+    text from an earlier call (``remember(text)`` is told each new one, for a cache); ``language``: the
+    summary's, whose ordinary words may open a sentence with a capital."""
 
     def __init__(self, article: str, names: list[str], *, translate: Callable[[list[str]], str] | None = None,
-                 cached: str | None = None, remember: Callable[[str], None] | None = None):
-        self.names = names
+                 cached: str | None = None, remember: Callable[[str], None] | None = None, language: str | None = None):
+        self.names, self.language = names, language
         self.article_words = set(re.findall(r"\w+", fold(article)))
         self._translate, self._remember = translate, remember
         self._raw = cached
@@ -107,8 +112,13 @@ class ArticleNames:
     def unsupported(self, unit: str) -> list[str]:
         """The names of ``unit`` whose words are neither the article's nor its names' translations (titles
         and months apart)."""
+        from qa.summaries.wording import known_word
+
         calendar, missing = calendar_words(), []
+        opening = unit.lstrip(" \"“”«»-–—")
         for name in sorted(names_in(unit)):
+            if " " not in name and opening.startswith(name) and known_word(name, self.language or ""):
+                continue  # "Poachers are not suspected": an ordinary word opening the sentence
             words = [w for w in _words(name) if w not in calendar and w not in TITLES and w not in stopwords()]
             if not words or all(w in self.article_words for w in words):
                 continue

@@ -11,10 +11,12 @@ What the summary as a whole lacks is noted for the second try: the title's names
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from qa import prompts
-from qa.language import written_in
+from qa.grounding import calendar_words
+from qa.language import fold, written_in
 from qa.summaries.entities import ArticleNames
 from qa.summaries.headline import HEADLINE_STYLES, headline_facts, missing_facts, twin_figures, unqualified_figures
 from qa.summaries.units import (
@@ -27,6 +29,12 @@ from qa.summaries.units import (
     repeats,
 )
 from qa.summaries.wording import mark_translated_quotations, untranslated_words
+
+
+def _is_date(name: str) -> bool:
+    """A name the fact check rejected for its month or weekday ("July" for an article of June)."""
+    calendar = calendar_words()
+    return any(w in calendar for w in re.findall(r"\w+", fold(name)))
 
 
 @dataclass
@@ -75,7 +83,8 @@ class Reviewer:
             if not self.same_language:
                 unit = mark_translated_quotations(unit, self.language)
             facts = self.evidence.unsupported(unit, same_language=self.same_language)
-            if not self.same_language:
+            if not self.same_language:  # names: the article's or their translations, not the lenient rule
+                facts = [f for f in facts if f[0].isdigit() or _is_date(f)]
                 facts += [n for n in self.names.unsupported(unit) if n not in facts]
             foreign = untranslated_words(unit, self.language, quotations_allowed=self.same_language)
             if facts or foreign:

@@ -216,7 +216,7 @@ class Summarizer:
         reviewer = Reviewer(article=article, title=title, text=prompt_text, style=style, language=language, lang=lang,
                             names=ArticleNames(article, article_names(title, prompt_text, lang), cached=cached_names,
                                                translate=lambda names: self.translate_names(names, lang, language),
-                                               remember=remember_names))
+                                               remember=remember_names, language=language))
         review = reviewer("".join(raw))
         regenerated = extractive = False
         if review.needs_retry:  # once, with the reminder and what to fix; the better of the two is kept

@@ -43,6 +43,17 @@ def lexicon(language: str) -> frozenset[str]:
     return frozenset(words | {fold(w) for w in words})
 
 
+_ENDINGS = {"en": ("s", "es", "ed", "d", "ing", "ly"), "fr": ("s", "x", "e", "es")}
+
+
+def known_word(word: str, language: str) -> bool:
+    """Whether ``word`` (lower case) is an ordinary word of ``language``: in its list, or once a plural or
+    tense ending is taken off ("poachers": "poacher")."""
+    words = lexicon(language)
+    word = word.lower()
+    return word in words or any(word.endswith(e) and word[:-len(e)] in words for e in _ENDINGS.get(language, ()))
+
+
 def _lower_words(text: str) -> list[str]:
     """The lower-case words of ``text`` ("l'éléphant" gives "éléphant"; capitalised words are names)."""
     found = []
