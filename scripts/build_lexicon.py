@@ -20,14 +20,17 @@ import argparse
 import gzip
 import json
 import pickle
-import re
+import sys
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from qa.summaries.wording import lower_words  # noqa: E402
+
 OUT = ROOT / "qa" / "summaries" / "lexicon"
 SOURCES = {"en": ("bbc/articles.jsonl.gz", 1), "fr": ("orangesum/articles.jsonl.gz", 3)}
-WORD = re.compile(r"(?<![\w’'-])[^\W\d_]+(?:[’'-][^\W\d_]+)*")
 
 
 def words_of(path: Path) -> Counter:
@@ -36,10 +39,7 @@ def words_of(path: Path) -> Counter:
         for line in handle:
             record = json.loads(line)
             text = f"{record.get('title', '')}\n{record.get('text', '')}"
-            for word in WORD.findall(text):
-                for part in re.split(r"[’'-]", word):  # "l'éléphant", "week-end": each part a word
-                    if len(part) > 1 and part.islower():
-                        counts[part] += 1
+            counts.update(lower_words(text))  # the check's own reading: "l'éléphant" gives "éléphant"
     return counts
 
 

@@ -31,7 +31,7 @@ TITLES = frozenset(fold(w) for w in (
     "ancien ancienne adjoint adjointe").split())
 
 
-_ELISION = re.compile(r"^(?:[LlDdCcJjMmNnSsTt]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu)[’']")
+ELISION = re.compile(r"^(?:[LlDdCcJjMmNnSsTt]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu)[’']")
 
 
 def article_names(title: str | None, text: str, lang: str | None = None) -> list[str]:
@@ -48,7 +48,7 @@ def article_names(title: str | None, text: str, lang: str | None = None) -> list
         for sentence in re.split(r"(?<=[.!?])\s+|\n+", part):
             start = sentence.lstrip(" \"“”«»-–—")
             for name in names_in(sentence):
-                bare = _ELISION.sub("", name)
+                bare = ELISION.sub("", name)
                 words = re.findall(r"\w+", fold(bare))
                 if any(len(w) > 2 and w not in calendar for w in words):
                     counts[bare] += weight

@@ -11,7 +11,7 @@ import re
 from qa.grounding import NUMBER_WORDS, calendar_words, names_in, numbers_in
 from qa.language import fold, stopwords
 from qa.sentences import sentences
-from qa.summaries.entities import _ELISION, TITLES, ArticleNames
+from qa.summaries.entities import ELISION, TITLES, ArticleNames
 
 HEADLINE_STYLES = ("short", "abstract", "bullets")
 MAX_FACTS = 4  # a headline-style sentence cannot carry more
@@ -26,7 +26,7 @@ def headline_facts(title: str | None, text: str) -> list[str]:
     calendar = calendar_words()
     names = []
     for name in sorted(names_in(source), key=source.find):
-        name = _ELISION.sub("", name)
+        name = ELISION.sub("", name)
         words = [w for w in re.findall(r"\w+", fold(name)) if len(w) > 2]
         if words and not all(w in calendar or w in TITLES or w in stopwords() for w in words):
             names.append(name)

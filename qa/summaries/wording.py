@@ -54,7 +54,7 @@ def known_word(word: str, language: str) -> bool:
     return word in words or any(word.endswith(e) and word[:-len(e)] in words for e in _ENDINGS.get(language, ()))
 
 
-def _lower_words(text: str) -> list[str]:
+def lower_words(text: str) -> list[str]:
     """The lower-case words of ``text`` ("l'éléphant" gives "éléphant"; capitalised words are names)."""
     found = []
     for word in _WORD.findall(text):
@@ -75,7 +75,7 @@ def untranslated_words(text: str, language: str, *, quotations_allowed: bool = F
     if quotations_allowed:
         text = QUOTATION.sub(" ", text)
     found: list[str] = []
-    for word in _lower_words(text):
+    for word in lower_words(text):
         if word in foreign and word not in own and fold(word) not in own and word not in found:
             found.append(word)
     return found
