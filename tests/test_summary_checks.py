@@ -50,6 +50,8 @@ def test_translated_names_pass_invented_ones_do_not():
         "United Nations Security Council"]
     assert names.unsupported("The UN Security Council warned Russia.") == ["Security Council"]
     assert names.unsupported("The United States Navy sailed.") == ["United States Navy"]
+    assert names.untranslated("The OTAN warned Russia, l'ONU said.") == ["ONU", "OTAN"]  # French in English
+    assert names.untranslated("NATO warned Russia, Jens Stoltenberg said.") == []
     assert len(calls) == 1  # translated once, on the first name not written as in the article
 
 
@@ -159,11 +161,17 @@ def test_untranslated_word_and_missing_headline_fact_are_asked_for_again(setting
              "The braconniers are not suspected.")
     second = ("Botswana has confirmed the death of 275 elephants in the Okavango delta, of 356 reported. "
               "Poachers are not suspected, as the tusks were found.")
-    model = Scripted(script=lambda prompt, n: first if n == 1 else second)
+    names = "Afrique du Sud => South Africa\nZambie => Zambia\nONG => NGO"
+
+    def script(prompt: str, n: int) -> str:
+        return names if "=>" in prompt else second if "Translate these words" in prompt else first
+
+    model = Scripted(script=script)
     summary = summarize(model, settings, ELEPHANTS["title"], ELEPHANTS["text"], style="short", language="en")
-    retry = str(model.prompts[1][0][-1].content)
+    retry = str(model.prompts[-1][0][-1].content)
     assert "braconniers" in retry and "275" in retry
-    assert summary.summary == second and summary.missing == [] and summary.untranslated == []
+    assert summary.summary == second and summary.missing == [] and summary.untranslated == ["braconniers"]
+    assert summary.calls == 3  # the summary, the names translated (once), the second try
 
 
 def test_bullets_fragments_and_repeats_are_dropped(settings):

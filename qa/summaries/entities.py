@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from qa.grounding import calendar_words, names_in
 from qa.language import fold, stopwords
+from qa.sentences import GLUED_SENTENCE, sentences
 
 MAX_NAMES = 30  # the article's most frequent names sent for translation (the prompt stays short)
 # Titles and ranks written before a name ("President Vladimir Putin", "le ministre Olivier Véran"):
@@ -45,12 +46,12 @@ def article_names(title: str | None, text: str, lang: str | None = None) -> list
     counts: Counter = Counter()
     inside: set[str] = set()  # names met inside a sentence, not only at its start
     for part, weight in ((title or "", 3), (text, 1)):
-        for sentence in re.split(r"(?<=[.!?])\s+|\n+", part):
+        for sentence in sentences(GLUED_SENTENCE.sub(r"\1 ", part)):  # OrangeSum glues sentences: "dit.Le"
             start = sentence.lstrip(" \"“”«»-–—")
             for name in names_in(sentence):
                 bare = ELISION.sub("", name)
                 words = re.findall(r"\w+", fold(bare))
-                if any(len(w) > 2 and w not in calendar for w in words):
+                if bare[:1].isupper() and any(len(w) > 2 and w not in calendar for w in words):
                     counts[bare] += weight
                     if not start.startswith(name):
                         inside.add(bare)
@@ -108,6 +109,13 @@ class ArticleNames:
 
     def translated_words(self) -> set[str]:
         return set().union(*(_words(f) for forms in self.forms().values() for f in forms))
+
+    def untranslated(self, unit: str) -> list[str]:
+        """The names of ``unit`` written as the article writes them where the summary's language writes them
+        otherwise ("OTAN" in English, where the translation says NATO). Asks for the translation."""
+        forms = {fold(name): {fold(f) for f in found} for name, found in self.forms().items()}
+        return [name for name in sorted(names_in(unit))
+                if fold(ELISION.sub("", name)) in forms and fold(ELISION.sub("", name)) not in forms[fold(ELISION.sub("", name))]]
 
     def unsupported(self, unit: str) -> list[str]:
         """The names of ``unit`` whose words are neither the article's nor its names' translations (titles

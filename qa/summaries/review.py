@@ -87,6 +87,8 @@ class Reviewer:
                 facts = [f for f in facts if f[0].isdigit() or _is_date(f)]
                 facts += [n for n in self.names.unsupported(unit) if n not in facts]
             foreign = untranslated_words(unit, self.language, quotations_allowed=self.same_language)
+            if not self.same_language:
+                foreign += self.names.untranslated(unit)
             if facts or foreign:
                 review.removed += [f for f in facts if f not in review.removed]
                 review.untranslated += [w for w in foreign if w not in review.untranslated]

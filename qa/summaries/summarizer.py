@@ -224,9 +224,10 @@ class Summarizer:
             fixes = f"{self._instruction(style, language, remind=True)} {reviewer.fixes(review)}".strip()
             retry = messages[:-1] + [HumanMessage(str(messages[-1].content).replace(instruction, fixes))]
             second = reviewer(self.call(retry, max_tokens, REGENERATION_TEMPERATURE))
-            second.removed += [m for m in review.removed if m not in second.removed]
+            found = ([*review.removed, *(m for m in second.removed if m not in review.removed)],
+                     [*review.untranslated, *(w for w in second.untranslated if w not in review.untranslated)])
             review = max((review, second), key=Review.rank) if review.units else second
-            review.removed = second.removed
+            review.removed, review.untranslated = found  # what either try wrote and the review took out
         units = review.units
         if not units:
             extractive = True
