@@ -20,7 +20,7 @@ from qa.grounding import calendar_words, names_in
 from qa.language import fold, stopwords
 from qa.sentences import GLUED_SENTENCE, sentences
 
-MAX_NAMES = 30  # the article's most frequent names sent for translation (the prompt stays short)
+MAX_NAMES = 15  # the article's most frequent names sent for translation (the call stays short: ~10 s)
 # Titles and ranks written before a name ("President Vladimir Putin", "le ministre Olivier Véran"):
 # not names of their own, so not required in the article.
 TITLES = frozenset(fold(w) for w in (
