@@ -184,3 +184,20 @@ def test_bullets_fragments_and_repeats_are_dropped(settings):
     assert summary.summary.splitlines() == ["- Le Botswana a confirmé la mort de 275 éléphants.",
                                             "- Les braconniers ne sont pas soupçonnés, les défenses ayant été "
                                             "retrouvées."]
+
+
+# ---------------------------------------------------------------- the real model
+
+
+@pytest.mark.slow
+def test_nato_article_in_english_with_the_bundled_model(settings):
+    """The issue's first case end to end: the NATO article as an English abstract names NATO (never OTAN or
+    an invented "Security Council") and leaves no French word, its quotation translated."""
+    from qa.llm import get_chat_model
+
+    summary = summarize(get_chat_model(settings), settings, NATO_TITLE, NATO_TEXT, style="abstract", language="en")
+    assert not summary.extractive, summary
+    assert untranslated_words(summary.summary, "en") == [], summary.summary
+    assert "OTAN" not in summary.summary and "Security Council" not in summary.summary
+    assert nato_names().unsupported(summary.summary) == []
+    assert summary.calls <= 3  # the abstract, the names translated, at most one second try
