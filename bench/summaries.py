@@ -18,6 +18,7 @@ import gzip
 import json
 import statistics
 import time
+from pathlib import Path
 
 from common import CORPUS, RESULTS, write_results
 
@@ -53,21 +54,35 @@ def main() -> None:
     parser.add_argument("--skip", type=int, default=0,
                         help="start after this many documents (develop on documents 50+, report on the first 50)")
     parser.add_argument("--name", default="summaries", help="results name (bench/results/<name>.json)")
+    parser.add_argument("--outputs", nargs="+", type=Path, default=None,
+                        help="score these saved outputs (<name>-outputs.jsonl of runs over consecutive documents, "
+                             "e.g. a long run made in parts) instead of summarising again")
     args = parser.parse_args()
 
     settings = get_settings()
     if args.model:
         settings = settings.model_copy(update={"bundled_model": args.model})
+    saved = None
+    if args.outputs:
+        saved = sorted((json.loads(line) for path in args.outputs for line in path.read_text(encoding="utf-8")
+                        .splitlines() if line.strip()), key=lambda r: r["line"])
+        args.skip, args.docs = saved[0]["line"], len(saved)
+        assert [r["line"] for r in saved] == list(range(args.skip, args.skip + args.docs)), "documents missing"
     documents = read_lines("source_documents", args.docs, args.skip)
     systems = {"BARThez": read_lines("barthez", args.docs, args.skip),
                "mBARThez": read_lines("mbarthez", args.docs, args.skip),
                "first sentence": [(sentences(d) or [d])[0] for d in documents]}
-    llm = get_chat_model(settings)
-    summarizer = Summarizer(llm, settings)
-    summarizer.count("warm-up")  # load the weights outside the timings
-
     ours, seconds, first_words, records = [], [], [], []
-    for number, document in enumerate(documents, args.skip):
+    if saved:
+        records = saved
+        ours = [r["summary"] for r in saved]
+        seconds = [r["seconds"] for r in saved]
+        first_words = [r.get("first_words", r["seconds"]) for r in saved]
+    else:
+        llm = get_chat_model(settings)
+        summarizer = Summarizer(llm, settings)
+        summarizer.count("warm-up")  # load the weights outside the timings
+    for number, document in enumerate(documents if not saved else [], args.skip):
         started, first = time.perf_counter(), None
         summary = None
         for summary in summarizer.run(title=None, text=document, lang="fr", style=args.style, model=model_id(settings)):
@@ -113,7 +128,7 @@ def main() -> None:
         "seconds_per_summary": round(statistics.mean(seconds), 2),
         "seconds_median": round(statistics.median(seconds), 2),
         "first_words_median": round(statistics.median(first_words), 2),
-        "calls_mean": round(statistics.mean(r["calls"] for r in records), 2),
+        "calls_mean": round(statistics.mean(r.get("calls", 1) for r in records), 2),
         "regenerated": sum(r["regenerated"] for r in records),
         "extractive_fallbacks": sum(r["extractive"] for r in records),
         "summaries_with_sentences_removed": sum(bool(r["removed"]) for r in records),
