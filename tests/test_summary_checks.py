@@ -181,6 +181,7 @@ def test_bullets_fragments_and_repeats_are_dropped(settings):
                "- Les braconniers ne sont pas soupçonnés, les défenses ayant été retrouvées.")
     model = Scripted(script=lambda prompt, n: bullets)
     summary = summarize(model, settings, ELEPHANTS["title"], ELEPHANTS["text"], style="bullets")
+    assert "one whole sentence" in str(model.prompts[1][0][-1].content)  # the second try is told why
     assert summary.summary.splitlines() == ["- Le Botswana a confirmé la mort de 275 éléphants.",
                                             "- Les braconniers ne sont pas soupçonnés, les défenses ayant été "
                                             "retrouvées."]

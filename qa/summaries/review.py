@@ -46,15 +46,16 @@ class Review:
     untranslated: list[str] = field(default_factory=list)  # words left in the other language
     missing: list[str] = field(default_factory=list)  # the title's names and figures not stated
     unqualified: list[str] = field(default_factory=list)  # figures stated without the word telling them apart
+    fragments: int = 0  # key points dropped for not being whole sentences
 
     @property
     def needs_retry(self) -> bool:
-        return not self.units or bool(self.untranslated or self.missing or self.unqualified)
+        return not self.units or bool(self.untranslated or self.missing or self.unqualified or self.fragments)
 
     def rank(self) -> tuple:
         """Higher is better: something kept, then the fewest missing facts, untranslated words, vague figures."""
         return (bool(self.units), -len(self.missing), -len(self.untranslated), -len(self.unqualified),
-                len(self.units))
+                -self.fragments, len(self.units))
 
 
 class Reviewer:
@@ -72,13 +73,16 @@ class Reviewer:
         review = Review()
         units: list[str] = []
         for unit in clean_output(raw, self.style):
-            if is_filler(unit, self.title) or self.style == "bullets" and is_fragment(unit):
+            if is_filler(unit, self.title):
+                continue
+            if self.style == "bullets" and is_fragment(unit):
+                review.fragments += 1
                 continue
             unit = as_sentence(unit) if self.style == "bullets" else unit
             if not repeats(unit, units):
                 units.append(unit)
         if units and not written_in(" ".join(units), self.language):
-            return Review(missing=list(self.facts))
+            return Review(missing=list(self.facts), fragments=review.fragments)
         for unit in units:
             if not self.same_language:
                 unit = mark_translated_quotations(unit, self.language)
@@ -110,6 +114,8 @@ class Reviewer:
         if review.untranslated:
             lines.append(prompts.load("summary_fix_words").format(words=", ".join(review.untranslated),
                                                                   language=language))
+        if review.fragments:
+            lines.append(prompts.load("summary_fix_sentences"))
         if review.unqualified:
             lines.append(prompts.load("summary_fix_figures").format(figures=", ".join(review.unqualified)))
         return " ".join(line.strip() for line in lines)
