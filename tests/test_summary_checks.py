@@ -187,6 +187,16 @@ def test_bullets_fragments_and_repeats_are_dropped(settings):
                                             "retrouvées."]
 
 
+def test_english_key_points_that_stay_fragments_beat_the_french_lead(settings):
+    fragments = "- Botswana: 275 elephants dead\n- Anthrax: excluded as the cause\n- Tusks: found on the bodies"
+    names = "Afrique du Sud => South Africa"
+    model = Scripted(script=lambda prompt, n: names if "=>" in prompt else fragments)
+    summary = summarize(model, settings, ELEPHANTS["title"], ELEPHANTS["text"], style="bullets", language="en")
+    assert not summary.extractive and summary.regenerated
+    assert summary.summary.splitlines() == ["- Botswana: 275 elephants dead.", "- Anthrax: excluded as the cause.",
+                                            "- Tusks: found on the bodies."]
+
+
 # ---------------------------------------------------------------- the real model
 
 

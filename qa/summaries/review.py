@@ -46,7 +46,11 @@ class Review:
     untranslated: list[str] = field(default_factory=list)  # words left in the other language
     missing: list[str] = field(default_factory=list)  # the title's names and figures not stated
     unqualified: list[str] = field(default_factory=list)  # figures stated without the word telling them apart
-    fragments: int = 0  # key points dropped for not being whole sentences
+    fragment_units: list[str] = field(default_factory=list)  # key points dropped for not being whole sentences
+
+    @property
+    def fragments(self) -> int:
+        return len(self.fragment_units)
 
     @property
     def needs_retry(self) -> bool:
@@ -76,33 +80,44 @@ class Reviewer:
             if is_filler(unit, self.title):
                 continue
             if self.style == "bullets" and is_fragment(unit):
-                review.fragments += 1
+                review.fragment_units.append(as_sentence(unit))
                 continue
             unit = as_sentence(unit) if self.style == "bullets" else unit
             if not repeats(unit, units):
                 units.append(unit)
         if units and not written_in(" ".join(units), self.language):
-            return Review(missing=list(self.facts), fragments=review.fragments)
+            return Review(missing=list(self.facts))
         for unit in units:
-            if not self.same_language:
-                unit = mark_translated_quotations(unit, self.language)
-            facts = self.evidence.unsupported(unit, same_language=self.same_language)
-            if not self.same_language:  # names: the article's or their translations, not the lenient rule
-                facts = [f for f in facts if f[0].isdigit() or _is_date(f)]
-                facts += [n for n in self.names.unsupported(unit) if n not in facts]
-            foreign = untranslated_words(unit, self.language, quotations_allowed=self.same_language)
-            if not self.same_language:
-                foreign += self.names.untranslated(unit)
-            if facts or foreign:
-                review.removed += [f for f in facts if f not in review.removed]
-                review.untranslated += [w for w in foreign if w not in review.untranslated]
-                continue
-            review.unqualified += [f for f in unqualified_figures(unit, self.twins) if f not in review.unqualified]
-            review.units.append(unit)
+            kept = self._check(unit, review)
+            if kept is not None:
+                review.unqualified += [f for f in unqualified_figures(kept, self.twins) if f not in review.unqualified]
+                review.units.append(kept)
         review.units = review.units[:MAX_UNITS[self.style]]
         review.missing = missing_facts(" ".join(review.units), self.facts,
                                        None if self.same_language else self.names)
         return review
+
+    def _check(self, unit: str, review: Review) -> str | None:
+        """The unit as shown (a translated quotation marked), or None when it names a fact the article does
+        not hold or leaves a word untranslated (noted in ``review``)."""
+        if not self.same_language:
+            unit = mark_translated_quotations(unit, self.language)
+        facts = self.evidence.unsupported(unit, same_language=self.same_language)
+        if not self.same_language:  # names: the article's or their translations, not the lenient rule
+            facts = [f for f in facts if f[0].isdigit() or _is_date(f)]
+            facts += [n for n in self.names.unsupported(unit) if n not in facts]
+        foreign = untranslated_words(unit, self.language, quotations_allowed=self.same_language)
+        if not self.same_language:
+            foreign += self.names.untranslated(unit)
+        review.removed += [f for f in facts if f not in review.removed]
+        review.untranslated += [w for w in foreign if w not in review.untranslated]
+        return None if facts or foreign else unit
+
+    def fallback(self, review: Review) -> list[str]:
+        """The key points a review dropped only for not being whole sentences, when they hold no unsupported
+        fact and no untranslated word: in another language than the article's, better than its lead
+        sentences (in the article's language)."""
+        return [u for u in (self._check(f, Review()) for f in review.fragment_units) if u][:MAX_UNITS[self.style]]
 
     def fixes(self, review: Review) -> str:
         """What the second try is told besides the reminder: the facts to state, the words to translate,

@@ -229,6 +229,8 @@ class Summarizer:
             review = max((review, second), key=Review.rank) if review.units else second
             review.removed, review.untranslated = found  # what either try wrote and the review took out
         units = review.units
+        if not units and language != lang:  # key points that are not sentences beat the article's own language
+            units = reviewer.fallback(review)
         if not units:
             extractive = True
             units = lead_sentences(text, style)
