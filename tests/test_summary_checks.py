@@ -17,7 +17,8 @@ from tests.scripted import Scripted
 from tests.test_summaries import sample
 
 NATO_TITLE, NATO_TEXT = (SAMPLES / "otan-guerre-nucleaire-fr.txt").read_text(encoding="utf-8").split("\n", 1)
-NATO_NAMES = ("OTAN => NATO | North Atlantic Treaty Organization\nONU => the United Nations | UN\n"
+NATO_NAMES = ("OTAN => NATO | North Atlantic Treaty Organization\n"
+              "ONU => the United Nations | UN\n"
               "Assemblée => Assembly | General Assembly\nRussie => Russia | Russian\nMoscou => Moscow\nPoutine => Putin\n"
               "États-Unis => the United States | US | American")
 ELEPHANTS = sample("orangesum-68")

@@ -114,8 +114,8 @@ class ArticleNames:
         """The names of ``unit`` written as the article writes them where the summary's language writes them
         otherwise ("OTAN" in English, where the translation says NATO). Asks for the translation."""
         forms = {fold(name): {fold(f) for f in found} for name, found in self.forms().items()}
-        return [name for name in sorted(names_in(unit))
-                if fold(ELISION.sub("", name)) in forms and fold(ELISION.sub("", name)) not in forms[fold(ELISION.sub("", name))]]
+        bare = {name: fold(ELISION.sub("", name)) for name in names_in(unit)}
+        return [name for name in sorted(bare) if bare[name] in forms and bare[name] not in forms[bare[name]]]
 
     def unsupported(self, unit: str) -> list[str]:
         """The names of ``unit`` whose words are neither the article's nor its names' translations (titles

@@ -237,7 +237,8 @@ class Summarizer:
         yield Summary(
             article_id=article_id, title=title or "", summary=join_units(units, style), language=language,
             style=style, model=model, sections=len(sections), calls=self.calls, unsupported=review.removed,
-            untranslated=review.untranslated, missing=review.missing, regenerated=regenerated, extractive=extractive, seconds=round(time.perf_counter() - started, 3))
+            untranslated=review.untranslated, missing=review.missing, regenerated=regenerated,
+            extractive=extractive, seconds=round(time.perf_counter() - started, 3))
 
     def translate_names(self, names: list[str], lang: str, language: str) -> str:
         """The model's ``name => forms`` lines for the ``names`` that ``language`` writes differently
