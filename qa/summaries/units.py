@@ -106,7 +106,7 @@ def repeats(unit: str, kept: list[str]) -> bool:
 def lead_sentences(text: str, style: str) -> list[str]:
     """The article's first sentences, as many as ``style`` asks for: the summary of last resort, made
     of the article's own words so that nothing is invented."""
-    return sentences(text)[:LEAD_SENTENCES[style]] or [text[:300]]
+    return sentences(GLUED_SENTENCE.sub(r"\1 ", text))[:LEAD_SENTENCES[style]] or [text[:300]]  # "dit.Le" is two
 
 
 # ---------------------------------------------------------------- fact check
