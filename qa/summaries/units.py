@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from qa.grounding import NUMBER_WORDS, numbers_in, unsupported_facts
-from qa.language import fold, written_in
+from qa.language import fold
 from qa.sentences import GLUED_SENTENCE, sentences
 
 # Sentences (or bullets) kept at most per style; the model sometimes writes more than asked.
@@ -137,17 +137,3 @@ def check_units(units: list[str], evidence: Evidence, *, same_language: bool) ->
         else:
             kept.append(unit)
     return kept, removed
-
-
-def checked_units(raw: str, style: str, evidence: Evidence, *, same_language: bool, language: str,
-                  title: str | None) -> tuple[list[str], list[str]]:
-    """The model's text cleaned and checked: (the units to keep, the facts removed).
-
-    No unit at all when the text is not written in ``language``: the caller asks again rather than
-    show a summary in the wrong language. Filler units (a bare date, the title) are dropped, and at most
-    :data:`MAX_UNITS` are kept for the style."""
-    units = [u for u in clean_output(raw, style) if not is_filler(u, title)]
-    if units and not written_in(" ".join(units), language):
-        return [], []
-    kept, removed = check_units(units, evidence, same_language=same_language)
-    return kept[:MAX_UNITS[style]], removed
