@@ -9,12 +9,15 @@ How a summary is made:
    answer fit the context (``settings.n_ctx``) the summary is one call. Otherwise the article is cut on
    sentence boundaries into balanced sections that each fit, every section is turned into notes (map)
    and the notes into the summary (reduce); notes that still do not fit are condensed again.
-2. **Check.** Every sentence (or bullet) of the result is checked against the article: its numbers
-   must be in the article (digits or spelled out), and so must its names (capitalised words); in a
-   summary written in another language than the article, names are matched leniently (Moscou ~
-   Moscow, OTAN ~ NATO). A sentence with an unsupported fact is removed. If nothing is left, or the
-   summary is not in the language asked for, the summary is generated once more with a reminder
-   (``prompts/summary_reminder.txt``); if that fails too the lead sentences of the article are used
+2. **Review** (:mod:`.review`). Every sentence (or bullet) of the result is checked against the
+   article: its numbers must be in the article (digits or spelled out), and so must its names; in a
+   summary written in another language than the article, names are checked against the article's names
+   translated once by the model and cached (:mod:`.entities`: NATO for OTAN passes, "UN Security
+   Council" does not). A unit with an unsupported fact, or a word of the other language (:mod:`.wording`),
+   is removed; a key point that is not a whole sentence, or repeats another, too. If nothing is left,
+   a word was left untranslated, a name or figure of the title is missing (:mod:`.headline`) or the
+   summary is not in the language asked for, the summary is generated once more with a reminder and
+   what to fix; if nothing survives that either, the lead sentences of the article are used
    (extractive, so nothing is invented).
 3. **Cache.** The checked summary is stored with the article, keyed by the article's content hash,
    the style, the language and the model (plus a fingerprint of the prompts): asking again is instant,
@@ -26,6 +29,10 @@ from __future__ import annotations
 # the modules, one concern each:
 #   results     what comes back (Summary, Digest) and the arguments (styles, languages)
 #   units       model text to units (sentences, bullets) and the fact check
+#   review      what stays of a model's text, and what the second try must fix
+#   entities    the article's names, translated once, against a summary's names
+#   wording     words left in the other language; the quotation rule
+#   headline    the title's names and figures; two figures for one thing
 #   summarizer  Summarizer: one chat model, the budget, map-reduce, regeneration (no store)
 #   service     stored articles: lookup, cache, summarize, stream_summary, cached_summary, summarize_all
 #   digest      several articles in one digest, cited [n]

@@ -40,6 +40,8 @@ class Summary(BaseModel):
     sections: int = Field(1, description="sections the article was summarised in (more than 1: map-reduce)")
     calls: int = Field(0, description="model calls made for this summary (0 when cached)")
     unsupported: list[str] = Field(default_factory=list, description="facts removed by the check")
+    untranslated: list[str] = Field(default_factory=list, description="words left in another language (removed)")
+    missing: list[str] = Field(default_factory=list, description="the title's names and figures not stated")
     regenerated: bool = False
     extractive: bool = Field(False, description="the model failed the check twice: lead sentences used")
 

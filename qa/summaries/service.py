@@ -26,6 +26,9 @@ from qa.summaries.results import (
 from qa.summaries.summarizer import Summarizer
 
 
+NAMES_ENTRY = "names"  # the summaries table's style column for the article's names translated (entities.py)
+
+
 def find_article(store: Store, article_id: str) -> Article:
     """The stored article ``article_id``; an :class:`ArticleNotFoundError` that says how to list the ids."""
     article = store.get_article(article_id)
@@ -108,9 +111,16 @@ def stream_summary(store: Store, llm, settings: Settings, article_id: str, style
     from qa.llm import model_id
 
     summary = None
+    key = cache_key(settings)  # the article's names translated into the language: cached beside its summaries
+
+    def remember_names(raw: str) -> None:
+        store.put_summary(article.id, article.content_hash, NAMES_ENTRY, language, key, raw)
+
     for item in Summarizer(llm, settings).run(title=article.title, text=article.text, lang=lang, style=style,
                                               language=language, date=article.date, article_id=article.id,
-                                              model=model_id(settings)):
+                                              model=model_id(settings), remember_names=remember_names,
+                                              cached_names=store.get_summary(article.content_hash, NAMES_ENTRY,
+                                                                             language, key)):
         if isinstance(item, Summary):
             summary = item
         else:

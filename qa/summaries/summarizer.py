@@ -20,17 +20,18 @@ from qa.numbers import localize_numbers
 from qa.sentences import sentences
 from qa.settings import Settings
 from qa.summaries.results import DEFAULT_STYLE, Summary, check_style, language_code
+from qa.summaries.entities import ArticleNames, article_names
+from qa.summaries.review import Review, Reviewer
 from qa.summaries.units import (
     Evidence,
     check_units,
-    checked_units,
     clean_output,
     join_units,
     lead_sentences,
 )
 
 # Most tokens each step may write.
-MAX_TOKENS = {"short": 200, "abstract": 96, "paragraph": 380, "bullets": 320, "map": 260}
+MAX_TOKENS = {"short": 200, "abstract": 96, "paragraph": 380, "bullets": 320, "map": 260, "names": 200}
 MARGIN = 48  # tokens kept free for the chat template and rounding
 MESSAGE_OVERHEAD = 6  # tokens the chat template adds around each message
 REGENERATION_TEMPERATURE = 0.3  # the second try must not repeat the first one word for word
@@ -172,11 +173,15 @@ class Summarizer:
     # ------------------------------------------------------------ the pipeline
     def run(self, *, title: str | None, text: str, lang: str | None, style: str = DEFAULT_STYLE,
             language: str | None = None, date: str | None = None, article_id: str = "",
-            model: str = "") -> Iterator[str | Summary]:
+            model: str = "", cached_names: str | None = None,
+            remember_names: Callable[[str], None] | None = None) -> Iterator[str | Summary]:
         """Yield the final step's text as the model writes it, then the checked :class:`Summary` last.
 
-        The Summary may differ from the streamed text: sentences with unsupported facts are removed,
-        and a failed summary is generated again (not streamed)."""
+        The Summary may differ from the streamed text: units with unsupported facts or untranslated words
+        are removed, and a summary that lost every unit, left a word untranslated or missed the title's
+        facts is generated again once (not streamed; :mod:`.review`). ``cached_names``: the article's
+        names as translated into ``language`` before (the model's lines); ``remember_names`` is given a
+        new translation to cache."""
         started = time.perf_counter()
         self.calls = 0
         style = check_style(style)
@@ -208,24 +213,39 @@ class Summarizer:
         for piece in self.stream(messages, max_tokens):
             raw.append(piece)
             yield piece
-        evidence = Evidence(article)
-        check = {"style": style, "evidence": evidence, "same_language": language == lang, "language": language,
-                 "title": title}
-        units, removed = checked_units("".join(raw), **check)
+        reviewer = Reviewer(article=article, title=title, text=prompt_text, style=style, language=language, lang=lang,
+                            names=ArticleNames(article, article_names(title, prompt_text, lang), cached=cached_names,
+                                               translate=lambda names: self.translate_names(names, lang, language),
+                                               remember=remember_names, language=language))
+        review = reviewer("".join(raw))
         regenerated = extractive = False
-        if not units:
+        if review.needs_retry:  # once, with the reminder and what to fix; the better of the two is kept
             regenerated = True
-            retry = messages[:-1] + [HumanMessage(str(messages[-1].content).replace(
-                instruction, self._instruction(style, language, remind=True)))]
-            units, more = checked_units(self.call(retry, max_tokens, REGENERATION_TEMPERATURE), **check)
-            removed += [m for m in more if m not in removed]
+            fixes = f"{self._instruction(style, language, remind=True)} {reviewer.fixes(review)}".strip()
+            retry = messages[:-1] + [HumanMessage(str(messages[-1].content).replace(instruction, fixes))]
+            second = reviewer(self.call(retry, max_tokens, REGENERATION_TEMPERATURE))
+            found = ([*review.removed, *(m for m in second.removed if m not in review.removed)],
+                     [*review.untranslated, *(w for w in second.untranslated if w not in review.untranslated)])
+            review = max((review, second), key=Review.rank) if review.units else second
+            review.removed, review.untranslated = found  # what either try wrote and the review took out
+        units = review.units
+        if not units and language != lang:  # key points that are not sentences beat the article's own language
+            units = reviewer.fallback(review)
         if not units:
             extractive = True
             units = lead_sentences(text, style)
         yield Summary(
             article_id=article_id, title=title or "", summary=join_units(units, style), language=language,
-            style=style, model=model, sections=len(sections), calls=self.calls, unsupported=removed,
-            regenerated=regenerated, extractive=extractive, seconds=round(time.perf_counter() - started, 3))
+            style=style, model=model, sections=len(sections), calls=self.calls, unsupported=review.removed,
+            untranslated=review.untranslated, missing=review.missing, regenerated=regenerated,
+            extractive=extractive, seconds=round(time.perf_counter() - started, 3))
+
+    def translate_names(self, names: list[str], lang: str, language: str) -> str:
+        """The model's ``name => forms`` lines for the ``names`` that ``language`` writes differently
+        (``prompts/summary_entities.txt``): one short call, on demand (see :class:`.entities.ArticleNames`)."""
+        user = _format("summary_entities", source=prompts.language_name(lang), language=prompts.language_name(language),
+                       names="\n".join(names))
+        return self.call(self.messages(user), MAX_TOKENS["names"])
 
     # ------------------------------------------------------------ map-reduce (articles longer than the context)
     def _reduce_prompt(self, title: str | None, notes: list[str], instruction: str) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from qa.grounding import NUMBER_WORDS, unsupported_facts
-from qa.language import fold, written_in
+from qa.grounding import NUMBER_WORDS, numbers_in, unsupported_facts
+from qa.language import fold
 from qa.sentences import GLUED_SENTENCE, sentences
 
 # Sentences (or bullets) kept at most per style; the model sometimes writes more than asked.
@@ -77,10 +77,36 @@ def is_filler(unit: str, title: str | None) -> bool:
     return len(words) < 3 or bool(title) and fold(unit).strip(" .") == fold(title).strip(" .")
 
 
+_LABEL_VALUE = re.compile(r"^[^\s:]+(?:\s+[^\s:]+){0,3}\s*:\s+\S")  # "EWB: a daté du 19 juin", "Date: 2 July"
+
+
+def is_fragment(unit: str) -> bool:
+    """A key point that is not a whole sentence: a "label: value" line, or fewer than five words."""
+    return bool(_LABEL_VALUE.match(unit)) or len(re.findall(r"\w+", unit)) < 5
+
+
+def as_sentence(unit: str) -> str:
+    """The unit ending like a sentence (a full stop added when it has no final punctuation)."""
+    unit = unit.rstrip(" ;,")
+    return unit if unit[-1:] in ".!?»\"”)" else unit + "."
+
+
+def repeats(unit: str, kept: list[str]) -> bool:
+    """Whether ``unit`` says again what a kept unit says (most of its words the same, no figure of its own)."""
+    words, figures = set(re.findall(r"[^\W\d_]{3,}", fold(unit))), numbers_in(unit)
+    for other in kept:
+        theirs = set(re.findall(r"[^\W\d_]{3,}", fold(other)))
+        if figures - numbers_in(other):  # a figure the other does not give: a new fact
+            continue
+        if words and theirs and len(words & theirs) >= 0.6 * min(len(words), len(theirs)):
+            return True
+    return False
+
+
 def lead_sentences(text: str, style: str) -> list[str]:
     """The article's first sentences, as many as ``style`` asks for: the summary of last resort, made
     of the article's own words so that nothing is invented."""
-    return sentences(text)[:LEAD_SENTENCES[style]] or [text[:300]]
+    return sentences(GLUED_SENTENCE.sub(r"\1 ", text))[:LEAD_SENTENCES[style]] or [text[:300]]  # "dit.Le" is two
 
 
 # ---------------------------------------------------------------- fact check
@@ -111,17 +137,3 @@ def check_units(units: list[str], evidence: Evidence, *, same_language: bool) ->
         else:
             kept.append(unit)
     return kept, removed
-
-
-def checked_units(raw: str, style: str, evidence: Evidence, *, same_language: bool, language: str,
-                  title: str | None) -> tuple[list[str], list[str]]:
-    """The model's text cleaned and checked: (the units to keep, the facts removed).
-
-    No unit at all when the text is not written in ``language``: the caller asks again rather than
-    show a summary in the wrong language. Filler units (a bare date, the title) are dropped, and at most
-    :data:`MAX_UNITS` are kept for the style."""
-    units = [u for u in clean_output(raw, style) if not is_filler(u, title)]
-    if units and not written_in(" ".join(units), language):
-        return [], []
-    kept, removed = check_units(units, evidence, same_language=same_language)
-    return kept[:MAX_UNITS[style]], removed
