@@ -160,7 +160,7 @@ class Page:
         return [self.summarize_btn, self.ask_about_btn, self.delete_btn]
 
 
-def layout(status_html: str, max_file_mb: float) -> Page:
+def layout(status_html: str, max_file_mb: float, assistant_of: Callable | None = None) -> Page:
     """Build the page's components (no events): the masthead and the three tabs."""
     with gr.Blocks(title="newsdesk QA", fill_width=False, analytics_enabled=False) as demo:
         session = gr.State(new_session())  # per browser session: the conversation
@@ -254,6 +254,11 @@ def layout(status_html: str, max_file_mb: float) -> Page:
                                              elem_id="nd-timeline-build")
                 timeline_html = gr.HTML(render_timeline(), elem_id="nd-timeline")
 
+            if assistant_of is not None:  # Quotes: layout and events in qa/ui/quotes_tab.py
+                from qa.ui.quotes_tab import quotes_tab
+
+                quotes_tab(assistant_of)
+
             # -------------------------------------------------------- Add articles
             with gr.Tab("Add articles", id="add", elem_id="nd-tab-add"), gr.Row(equal_height=False):
                 with gr.Column(scale=1, min_width=340):
@@ -324,7 +329,7 @@ class NewsdeskApp:
         # serialises the model (llama.cpp also holds a lock), and a request beyond its places is refused at
         # once rather than queued by Gradio
         self.llm_limit = ui.gate.slots + ui.gate.max_waiting + REFUSING
-        self.page = layout(render_status(ui.status()), ui.settings.max_file_mb)
+        self.page = layout(render_status(ui.status()), ui.settings.max_file_mb, assistant_of=lambda: ui.assistant)
         with self.page.demo:
             self._wire()
         self.page.demo.queue(default_concurrency_limit=8)
