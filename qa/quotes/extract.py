@@ -27,6 +27,7 @@ from qa.language import fold
 from qa.sentences import sentence_spans
 
 MIN_WORDS = 3
+_CLOSING = ("»", "”", '"')
 MAX_CHARS = 1200
 
 _PAIRED = re.compile(r"«(?P<a>[^«»\n]{2,%d}?)»|“(?P<b>[^“”\n]{2,%d}?)”" % (MAX_CHARS, MAX_CHARS))
@@ -52,7 +53,7 @@ _EN_VERBS = (
     "suggested|suggests|continued|agreed|urged|urges|acknowledged|maintained|concluded|pointed out|revealed|"
     "confirmed|predicted|declared|stressed|promised|described|describes|believes|believed|told|joked|recalled|"
     "complained|conceded|cautioned|vowed|boasted|countered|responded|remarked|observed|reckoned|reckons|"
-    "accused|criticised|criticized|praised|welcomed|thinks|thought|feels|felt|hopes|hoped"
+    "accused|criticised|criticized|praised|welcomed|thinks|thought|feels|felt|hopes|hoped|saying|quoted as saying"
 )
 # a French speech verb: an inflected form (stem + ending), optionally fused with its pronoun ("ajoute-t-il")
 SPEECH_VERBS = re.compile(
@@ -62,7 +63,7 @@ SPEECH_VERBS = re.compile(
 _ACCORDING = re.compile(r"(?<![\w])(?:selon|d'après|d’après|according to|aux yeux d(?:e|u|es)|pour qui)(?![\w])",
                         re.IGNORECASE)
 _OPENING_POUR = re.compile(r"(?:^|(?<=[.!?\n] ))Pour(?=[^,.;:]{0,80},)")
-_PRONOUN = re.compile(r"(?:^|[\s,-])(?P<p>il|elle|ils|elles|he|she|they)\s+(?:(?:a|avait|ont|avaient|has|had|have|"
+_PRONOUN = re.compile(r"(?:^|[\s,-])(?P<p>il|elle|ils|elles|he|she|they)\s+(?:(?:a|avait|ont|avaient|has|had|have|is|was|"
                       r"also|then|later|aussi|également|ensuite|encore|n'|ne|y|lui|leur|en|a-t-|t'|l'|s'|se|"
                       r"[a-zé]+ment)\s+){0,3}$", re.IGNORECASE)
 _ADDRESSEE = re.compile(r"(?:\b(?:à|au|aux|to|told|tells|tell|auprès|with|avec|sur|on|about|de|du|des|of|par|by|"
@@ -126,7 +127,11 @@ def _straight_pairs(line: str) -> list[tuple[int, int]]:
         opening = (i == 0 or line[i - 1] in " ([—–-\u00a0") and i + 1 < len(line) and not line[i + 1].isspace()
         if opening:
             if opened is not None:
-                pairs.append((opened, i - 1 - (len(line[:i]) - len(line[:i].rstrip()) - 1)))
+                close = len(line[:i].rstrip())
+                if line[:close].endswith((":", ",")):  # 'said: "' : the unclosed quote ended a sentence earlier
+                    ends = [m.end() for m in re.finditer(r"[.!?…](?=\s+[A-ZÀ-Ý])", line[opened:close])]
+                    close = opened + ends[-1] if ends else close
+                pairs.append((opened, close))
             opened = i
         elif opened is not None:
             pairs.append((opened, i))
@@ -141,6 +146,11 @@ def _names(text: str, offset: int = 0) -> list[tuple[int, int, str]]:
     out = []
     for m in _NAME.finditer(text):
         words = m.group().split()
+        if re.match(r"[LDJ]['’]", words[0]):  # "L'association", "D'après", "L'OTAN": the article is no name
+            rest = words[0][2:]
+            words = ([rest] if rest[:1].isupper() else []) + words[1:]
+            if not words:
+                continue
         while words and fold(words[0]).strip(".'’") in _NOT_NAMES and fold(words[0]) not in TITLES:
             words = words[1:]
         words = [w.rstrip("'’.") if not re.fullmatch(r"[A-Z]\.", w) and fold(w) not in TITLES else w for w in words]
@@ -185,7 +195,7 @@ class _Article:
         self.masked = "".join(masked)
         self.names = _names(self.masked)
         starts = {s for s, _e in sentence_spans(text)}
-        inside = {fold(n) for s, _e, n in self.names if s not in starts}
+        inside = {fold(w) for s, _e, n in self.names if s not in starts for w in [n, *n.split()]}
         self.names = [n for n in self.names if n[0] not in starts or len(n[2].split()) > 1 or fold(n[2]) in inside]
         self.sentences = sentence_spans(text)
         full: dict[str, str] = {}  # folded last word -> fullest name with it
@@ -230,7 +240,38 @@ def _cue_speaker(art: _Article, verb: re.Match, low: int, high: int, after_quote
         pick = (preferred or candidates)[:1]
         if pick:
             return pick[0][2], "after"
+        role = _ROLE_AFTER.match(art.masked[verb.end():high])
+        if role:
+            return f"{ROLE}{role.group('role')}", "role"
     return _subject_before(art, verb.start(), low), "before"
+
+
+ROLE = "role:"  # a speaker named by a role ("le ministre", "the singer"): resolved by _role_holder
+_ROLE_AFTER = re.compile(r"(?i)^\s*(?:[a-zé]+ment\s+|(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?"
+                         r"(?:le|la|l['’]|the)\s*(?P<role>[a-zà-ÿ-]{4,}(?:\s+[a-zà-ÿ-]{4,})?)")
+
+
+def _role_words(phrase: str) -> set[str]:
+    return {fold(w) for w in re.findall(r"[a-zà-ÿ-]{4,}", phrase)} - {"dans", "avec", "pour", "from", "with"}
+
+
+def _role_holder(art: _Article, role: str, before: int) -> str | None:
+    """The person the article gave ``role`` to, in an apposition before ``before``: "le ministre des Comptes publics,
+    Gérald Darmanin" for "le ministre", "Jean Veil, l'avocat de …" for "l'avocat" (never "l'avocate de Nicolas
+    Sarkozy": a name after "de" is not the role's holder)."""
+    words = _role_words(role)
+    for start, end, name in reversed([n for n in art.names if n[1] <= before]):
+        if len(art.canonical(name).split()) < 2:
+            continue
+        low, high = art.region(start, end)
+        ahead = art.masked[max(low, start - 70):start]
+        behind = art.masked[end:min(high, end + 60)]
+        complement = re.search(r"(?i)(?:\b(?:de|du|des|of|par|by|à|au|to)|\bd['’])\s*$", ahead)
+        if (not complement and words & {fold(w) for w in re.findall(r"[\w-]+", ahead.rstrip(", ").split(",")[-1])}) \
+                or (behind.lstrip().startswith(",") and words & {fold(w) for w in re.findall(r"[\w-]+",
+                                                                                           behind.split(",")[1])}):
+            return name
+    return None
 
 
 _AUXILIARY = re.compile(r"(?i)(?:\s|^)(?:a|avait|aurait|ont|avaient|a-t-il|has|had|have|would|will|then|also|later|"
@@ -248,8 +289,10 @@ def _subject_before(art: _Article, verb: int, low: int) -> str | None:
     phrase without a name is the subject ("l'écrivain a déclaré", "the company said")."""
     names = [n for n in art.names_in(low, verb)
              if verb - n[1] < 200 and not _ADDRESSEE.search(art.masked[max(low, n[0] - 12):n[0]])]
-    if not names:  # a noun phrase subject ("the company said") is a cue with no name; anything else is none
-        return None if _NOUN_PHRASE.search(art.masked[max(low, verb - 60):verb]) else _NO_CUE
+    phrase = _NOUN_PHRASE.search(art.masked[max(low, verb - 60):verb])
+    role = f"{ROLE}{phrase.group()}" if phrase and _role_words(phrase.group()) else None
+    if not names:  # a noun phrase subject ("the company said") is a role; anything else is no cue
+        return role if phrase else _NO_CUE
     for start, end, name in reversed(names):
         core = art.masked[end:verb]
         while True:
@@ -260,15 +303,19 @@ def _subject_before(art: _Article, verb: int, low: int) -> str | None:
         core = core.strip()
         if not core or core == ")" or re.fullmatch(r"\([^()]*\)", core) or re.fullmatch(r",[^.;:!?]*,", core):
             return name
+        if core == "," and art.masked[:start].rstrip().endswith(","):
+            return name  # "le ministre, Gérald Darmanin, a indiqué": the name is the apposition
+        if re.match(r"(?i),\s*(?:qui|who)\b", core):
+            return name
         if core == "," or core.endswith(")") or re.fullmatch(r",[^.;:!?,]*", core):
             continue  # the end of an apposition: its head is further back
-        return None
+        return role
     return None
 
 
-def _attribute(art: _Article, index: int) -> tuple[str | None, str]:
+def _attribute(art: _Article, index: int) -> tuple[str | None, str, int]:
     start, end = art.quotes[index]
-    low, high = art.region(start - 1, end + 1)
+    low, high = art.region(start - 1, end + (art.text[end:end + 1] in _CLOSING))
     cues: list[tuple[int, str | None, str]] = []  # (distance, speaker, kind)
     for verb in SPEECH_VERBS.finditer(art.masked, low, high):
         if not art.masked[verb.start():verb.end()].strip():
@@ -286,16 +333,21 @@ def _attribute(art: _Article, index: int) -> tuple[str | None, str]:
         distance = verb.start() - end if verb.start() >= end else start - verb.end()
         if distance < 0:
             continue
-        cues.append((distance - (1000 if after_quote else 0), speaker, kind))
+        cues.append((distance - (1000 if after_quote else 0), speaker, kind, verb.start()))
     for according in [*_ACCORDING.finditer(art.masked, low, high), *_OPENING_POUR.finditer(art.masked, low, high)]:
         names = art.names_in(according.end(), high)
-        if names:
-            distance = according.start() - end if according.start() >= end else start - according.end()
-            cues.append((distance, names[0][2], "according"))
+        rest = art.masked[according.end():high]
+        distance = according.start() - end if according.start() >= end else start - according.end()
+        if re.match(r"(?i)\s*(?:lui|elle|eux|him|her|them)\b", rest):
+            cues.append((distance, "pronoun", "pronoun", according.start()))
+        elif (role := _ROLE_AFTER.match(rest)) and not (names and "," not in rest[:names[0][0] - according.end()]):
+            cues.append((distance, f"{ROLE}{role.group('role')}", "role", according.start()))
+        elif names:
+            cues.append((distance, names[0][2], "according", according.start()))
     if not cues:
-        return None, ""
-    _distance, speaker, kind = min(cues, key=lambda c: c[0])
-    return speaker, kind or "unnamed"  # a cue whose subject has no name: not someone else's quote
+        return None, "", start
+    _distance, speaker, kind, at = min(cues, key=lambda c: c[0])
+    return speaker, kind or "unnamed", at  # a cue whose subject has no name: not someone else's quote
 
 
 def extract(text: str) -> list[Found]:
@@ -303,19 +355,45 @@ def extract(text: str) -> list[Found]:
     art = _Article(text)
     found: list[Found] = []
     last_speaker: str | None = None
+    settled = 0  # the end of the last attributed quotation's sentences: the names there are its speaker's company
     for i, (start, end) in enumerate(art.quotes):
-        speaker, kind = _attribute(art, i)
+        speaker, kind, at = _attribute(art, i)
         if speaker == "pronoun":
-            speaker = last_speaker or _last_person(art, start)
+            speaker = _referent(art, settled, at) or last_speaker or _last_person(art, start)
+        elif speaker and speaker.startswith(ROLE):
+            speaker = _role_holder(art, speaker[len(ROLE):], at)
+            kind = "role" if speaker else "unnamed"
         elif not kind and found and found[-1].speaker:
             previous = found[-1]
             if 0 <= art.sentence_index(start) - art.sentence_index(previous.end) <= 1:
                 speaker, kind = previous.speaker, "continues"
         speaker = art.canonical(speaker) if speaker else None
-        if speaker:
+        if speaker or kind == "unnamed":  # after a quote of someone unnamed, "he" is not the one before
             last_speaker = speaker
+            settled = max(settled, art.region(start - 1, end + 1)[1])
         found.append(Found(quote=text[start:end], start=start, end=end, speaker=speaker, cue=kind))
     return found
+
+
+def _referent(art: _Article, after: int, pronoun: int) -> str | None:
+    """Who "he", "elle", "a-t-il" at ``pronoun`` is: a person named since the last attributed quotation's
+    sentences (``after``), the first one of the last sentence naming any ("David Davis said …, the government's
+    … "…," he said"); None when nobody was named since (the pronoun is then the last speaker). Names in the last
+    quotation's own sentences are left out: there they are the people spoken to or about ("il a raconté à …
+    Alessandra Galloni")."""
+    people = [n for n in art.names if after <= n[0] and n[1] <= pronoun and len(art.canonical(n[2]).split()) > 1
+              and not _ADDRESSEE.search(art.masked[max(0, n[0] - 12):n[0]])]
+    if not people:
+        return None
+    last = art.sentence_index(people[-1][0])
+    low, high = art.sentences[last]
+    for verb in SPEECH_VERBS.finditer(art.masked, low, min(high, pronoun)):
+        if verb.group("inv") or verb.group("aux") or _PRONOUN.search(art.masked[max(low, verb.start() - 40):verb.start()]):
+            return None  # "he said" there too: the same person as before
+        subject = _subject_before(art, verb.start(), low)
+        if subject and subject != _NO_CUE and not subject.startswith(ROLE):
+            return subject
+    return next(n[2] for n in people if art.sentence_index(n[0]) == last)
 
 
 def _last_person(art: _Article, before: int) -> str | None:
