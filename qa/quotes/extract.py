@@ -1,21 +1,18 @@
 """Finding an article's direct quotations and who said each one: patterns, no model.
 
-A quotation is a span between quotation marks (« », “ ”, or a pair of straight ``"`` in one paragraph) of at
-least :data:`MIN_WORDS` words (shorter quoted terms are names, titles or scare quotes: "Ségur de la santé").
-Its *region* is the sentence(s) it sits in (:func:`qa.sentences.sentence_spans`). The region's words outside
-any quotation are searched for attribution cues, and the quote takes the nearest cue's speaker:
-
-- a speech verb (:data:`SPEECH_VERBS`: "a déclaré", "said", "ajoute-t-elle", "told"...): its subject is a
-  pronoun right before it or fused with it ("il a dit", "a-t-il ajouté", "he said"), else the name just after it
-  when the verb starts the clause after the quotation ("”, a déclaré mercredi à Reuters … Jens Stoltenberg",
-  "”, said Mr Smith"), else the nearest name before it ("Stoltenberg a insisté");
-- "selon X", "d'après X", "according to X": the name after it.
-
-A name after "à", "au", "to", "told" (the person spoken to: "il a raconté à … Alessandra Galloni") is never the
-speaker. A pronoun is the article's last speaker before it, else the last person named before it. A quotation
-with no cue in its region continues the previous quotation's speaker when that one ended at most one sentence
-before; otherwise it has no speaker and is left out. Speakers are given by the fullest form of their name in
-the article ("Stoltenberg" → "Jens Stoltenberg"), titles dropped ("Mr", "Mme").
+A quotation is a span between quotation marks (« », “ ”, or straight ``"`` paired in one paragraph) of at least
+:data:`MIN_WORDS` words (shorter quoted terms are names or scare quotes: "Ségur de la santé"). The words of its
+sentence(s) outside any quotation are searched for cues, and the nearest cue gives the speaker:
+- a speech verb (:data:`SPEECH_VERBS`): a pronoun subject ("il a dit", "a-t-il ajouté", "he said"), else the name
+  right after a verb opening the clause after the quote ("”, a déclaré mercredi à Reuters … Jens Stoltenberg"),
+  else the subject before it ("Stoltenberg a insisté", "X, président de …, a dit"); a noun phrase subject ("le
+  ministre a précisé", "a conclu l'avocate") is the person given that role in an apposition, if any;
+- "selon X", "d'après lui", "according to X", "Pour X, …".
+A name after "à", "to", "told" (the person spoken to) is never the speaker. A pronoun is the person named since
+the last attributed quotation's sentences (never one named in them: "il a raconté à … Alessandra Galloni"), else
+the last speaker. A quotation with no cue continues the previous one's speaker when that ended at most a sentence
+before; one with no speaker is kept with ``speaker=None``. Speakers are given by the fullest form of their name in
+the article ("Stoltenberg" → "Jens Stoltenberg").
 """
 
 from __future__ import annotations
@@ -35,7 +32,8 @@ _STRAIGHT = re.compile(r'"([^"\n]{2,%d}?)"' % MAX_CHARS)
 
 _FR_REGULAR = (  # -er verbs: the stem takes é, ée, e, es, ent, ait, aient
     "déclar|affirm|ajout|expliqu|estim|soulign|assur|indiqu|précis|racont|confi|insist|martel|regrett|dénonc|"
-    "jug|considér|considèr|consid|qualifi|réfut|annonc|comment|témoign|rappel|tweet|observ|not|avanc|plaid|félicit|exclam|insurg|interrog|demand|lâch|"
+    "jug|considér|considèr|consid|qualifi|réfut|annonc|comment|témoign|rappel|tweet|observ|not|avanc|plaid|"
+    "félicit|exclam|insurg|interrog|demand|lâch|"
     "confirm|répét|déplor|détaill|résum|gliss|ironis|tranch|clam|répliqu|rétorqu|argu|assén|recommand|alert|"
     "avou|insinu|signal|reproch|raill|fustig|nuanc|tempér|prônt|lanc|lanç|annonç|inquiét|interpell|souffl|"
     "analys|argument|balay|concéd|concèd|constat|critiqu|dévoil|écart|énonc|exhort|implor|jubil|lâch|mis en gard|"
@@ -63,8 +61,8 @@ SPEECH_VERBS = re.compile(
 _ACCORDING = re.compile(r"(?<![\w])(?:selon|d'après|d’après|according to|aux yeux d(?:e|u|es)|pour qui)(?![\w])",
                         re.IGNORECASE)
 _OPENING_POUR = re.compile(r"(?:^|(?<=[.!?\n] ))Pour(?=[^,.;:]{0,80},)")
-_PRONOUN = re.compile(r"(?:^|[\s,-])(?P<p>il|elle|ils|elles|he|she|they)\s+(?:(?:a|avait|ont|avaient|has|had|have|is|was|"
-                      r"also|then|later|aussi|également|ensuite|encore|n'|ne|y|lui|leur|en|a-t-|t'|l'|s'|se|"
+_PRONOUN = re.compile(r"(?:^|[\s,-])(?P<p>il|elle|ils|elles|he|she|they)\s+(?:(?:a|avait|ont|avaient|has|had|have|"
+                      r"is|was|also|then|later|aussi|également|ensuite|encore|n'|ne|y|lui|leur|en|a-t-|t'|l'|s'|se|"
                       r"[a-zé]+ment)\s+){0,3}$", re.IGNORECASE)
 _ADDRESSEE = re.compile(r"(?:\b(?:à|au|aux|to|told|tells|tell|auprès|with|avec|sur|on|about|de|du|des|of|par|by|"
                         r"pour|for|dans|in|at|from|en)|\bl['’]|\bd['’])\s*$", re.IGNORECASE)
@@ -388,7 +386,8 @@ def _referent(art: _Article, after: int, pronoun: int) -> str | None:
     last = art.sentence_index(people[-1][0])
     low, high = art.sentences[last]
     for verb in SPEECH_VERBS.finditer(art.masked, low, min(high, pronoun)):
-        if verb.group("inv") or verb.group("aux") or _PRONOUN.search(art.masked[max(low, verb.start() - 40):verb.start()]):
+        said_by = art.masked[max(low, verb.start() - 40):verb.start()]
+        if verb.group("inv") or verb.group("aux") or _PRONOUN.search(said_by):
             return None  # "he said" there too: the same person as before
         subject = _subject_before(art, verb.start(), low)
         if subject and subject != _NO_CUE and not subject.startswith(ROLE):

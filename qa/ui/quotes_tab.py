@@ -31,14 +31,16 @@ def render_quotes(found=None, *, searching: tuple[int, int] | None = None) -> st
     if found is None:
         return empty_html("Type a name (a surname alone will do) to find what that person said in the articles.")
     if not found.quotes:
-        return f'<div class="nd-quotes-empty" id="nd-quotes-empty">{esc(found.message[:1].upper() + found.message[1:])}.</div>'
+        message = found.message[:1].upper() + found.message[1:]
+        return f'<div class="nd-quotes-empty" id="nd-quotes-empty">{esc(message)}.</div>'
     items = []
     for q in found.quotes:
         where = ", ".join(esc(x) for x in (q.source, q.date) if x)
         also = f' · also in {len(q.also)} other version{"s" if len(q.also) > 1 else ""}' if q.also else ""
         items.append(f'<li class="nd-quote"><blockquote>« {esc(q.quote)} »</blockquote>'
                      f'<div class="nd-quote-meta"><b class="nd-quote-speaker">{esc(q.speaker)}</b> — '
-                     f'{esc(q.title)} ({where}{"; " if where else ""}<code>{esc(q.article_id)}</code>){also}</div></li>')
+                     f'{esc(q.title)} ({where}{"; " if where else ""}<code>{esc(q.article_id)}</code>){also}'
+                     '</div></li>')
     summary = (f'<div class="nd-quotes-count">{len(found.quotes)} quote{"s" if len(found.quotes) != 1 else ""} '
                f'from {found.read} of {found.articles} articles, newest first</div>')
     return f'{summary}<ol class="nd-quotes" id="nd-quotes-list">{"".join(items)}</ol>'
