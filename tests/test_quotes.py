@@ -85,3 +85,36 @@ def test_cli_json_and_unknown_person(news_store):
     missing = run_cli("-m", "qa", "quotes", "Alessandra Galloni", store=news_store)
     assert missing.returncode == 1
     assert "no quote of Alessandra Galloni in" in missing.stdout
+
+
+class _TwoVersionsStore:
+    """The two calls find_quotes makes of a store, over three articles: two versions of one story (the same quote,
+    one newer) and an older story of its own."""
+
+    def __init__(self):
+        from qa.articles import Article
+        from qa.catalog import StoryKey
+
+        text = '"We will not raise taxes this year," said Anna Berg, the finance minister.'
+        self.articles = [Article(id="a1", title="Budget", text=text, date="2026-01-02", source="Wire"),
+                         Article(id="a2", title="Budget (updated)", text=text + " More later.", date="2026-01-03"),
+                         Article(id="b1", title="Older", text='"Prices will fall soon," Anna Berg said.',
+                                 date="2025-12-01")]
+        self.stories = {"a1": StoryKey("a1"), "a2": StoryKey("a1"), "b1": StoryKey("b1")}
+
+    def iter_articles(self):
+        return iter(self.articles)
+
+    def stories_of(self, ids):
+        return {i: self.stories[i] for i in ids}
+
+
+def test_newest_first_and_one_quote_per_story():
+    found = find_quotes(_TwoVersionsStore(), "berg")
+    assert [(q.article_id, q.quote, q.also) for q in found.quotes] == [
+        ("a2", "We will not raise taxes this year,", ["a1"]),
+        ("b1", "Prices will fall soon,", []),
+    ]
+    assert found.articles == 3 and found.read == 3
+    assert [q.quote for q in find_quotes(_TwoVersionsStore(), "", ["prices"]).quotes] == ["Prices will fall soon,"]
+    assert find_quotes(_TwoVersionsStore(), "Zed").message == "no quote of Zed in 3 articles"
