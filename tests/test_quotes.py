@@ -7,8 +7,10 @@ import json
 
 import pytest
 
+from qa.cleaning import clean_text
 from qa.quotes import extract, find_quotes, speaker_matches
 from tests.conftest import SAMPLES, run_cli
+from tests.test_evalset import _texts_of, needs_corpus
 
 SEED = (SAMPLES / "otan-guerre-nucleaire-fr.txt").read_text(encoding="utf-8")
 
@@ -118,3 +120,16 @@ def test_newest_first_and_one_quote_per_story():
     assert found.articles == 3 and found.read == 3
     assert [q.quote for q in find_quotes(_TwoVersionsStore(), "", ["prices"]).quotes] == ["Prices will fall soon,"]
     assert find_quotes(_TwoVersionsStore(), "Zed").message == "no quote of Zed in 3 articles"
+
+
+@needs_corpus
+def test_the_labelled_quotes_are_in_their_articles():
+    """data/eval/quotes.jsonl: each label's quote is in its article's text as ingestion cleans it (the seed
+    article from data/samples, the others from the shared corpus), and the splits are as documented."""
+    rows = [json.loads(line) for line in (SAMPLES.parent / "eval" / "quotes.jsonl").read_text().splitlines()]
+    assert len(rows) >= 80 and {r["lang"] for r in rows} == {"fr", "en"}
+    assert {r["split"] for r in rows} == {"dev", "dev2", "test"}
+    texts = _texts_of({r["article_id"] for r in rows})
+    for row in rows:
+        text = SEED if row["article_id"].startswith("seed:") else clean_text(texts[row["article_id"]])
+        assert row["quote"] in text, row
