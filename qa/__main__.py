@@ -172,6 +172,24 @@ def cmd_timeline(args) -> int:
     return 0
 
 
+def cmd_quotes(args) -> int:
+    """Who said what: a person's direct quotations across the stored articles, newest first, one per story."""
+    assistant = open_assistant(args, create=False)
+    found = assistant.quotes(args.person, args.words)
+    if args.json:
+        print(json.dumps([q.model_dump(include={"speaker", "quote", "date", "article_id", "source", "start", "end"})
+                          for q in found.quotes], ensure_ascii=False, indent=1))
+    elif not found.quotes:
+        print(found.message)
+    for q in [] if args.json else found.quotes:
+        where = ", ".join(x for x in (q.source, q.date, f"{q.article_id} {q.start}-{q.end}") if x)
+        print(f"\n« {q.quote} »\n    — {q.speaker}, {q.title} ({where})")
+    if not args.json and found.quotes:
+        print(f"\n{len(found.quotes)} quote{'s' if len(found.quotes) != 1 else ''} from {found.read} of "
+              f"{found.articles} articles ({found.seconds:.1f} s)", file=sys.stderr)
+    return 0 if found.quotes else 1
+
+
 def cmd_doctor(args) -> int:
     """Check the store; with --repair, rebuild what can be rebuilt from the article texts."""
     from qa.doctor import examine, repair
@@ -304,6 +322,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", help="language of the events (ISO code, e.g. en, fr; default: the query's)")
     p.add_argument("query", metavar="QUERY", help='the subject: "Carlos Ghosn", "incendie de Notre-Dame"...')
     p.set_defaults(func=cmd_timeline)
+
+    p = sub.add_parser("quotes", help="who said what: a person's quotations in the stored articles, newest first, "
+                       "one per story")
+    add_store_option(p)
+    p.add_argument("--json", action="store_true", help="print a JSON list: speaker, quote, date, article_id, source, "
+                   "start, end (the quote is the article's text[start:end])")
+    p.add_argument("--words", nargs="+", default=[], metavar="WORD", help="only the quotes holding these words")
+    p.add_argument("person", nargs="?", default="", metavar="PERSON",
+                   help='whose quotes: "Jens Stoltenberg", or a surname alone; accents and case do not matter')
+    p.set_defaults(func=cmd_quotes)
 
     p = sub.add_parser("doctor", help="check the store (exit 1 when something is wrong); --repair rebuilds what can "
                        "be rebuilt from the article texts")

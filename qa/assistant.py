@@ -442,3 +442,14 @@ class Assistant:
                              filters=filters, translations=translations)
         return make_timeline(query, language, chunks, self.store, self.embedder, self.llm, self.settings,
                              translations=translations, on_progress=on_progress)
+
+    # ------------------------------------------------------------ who said what (qa/quotes/)
+    def quotes(self, person: str, words: list[str] | None = None,
+               on_progress: Callable[[int, int], None] | None = None):
+        """The :class:`qa.quotes.Quotes` of ``person`` (a name or a surname alone, accents and case aside): their
+        direct quotations in the stored articles, newest first, one per story; ``words`` keeps those holding them.
+        Patterns, no model: found on demand in a few seconds at most."""
+        from qa.quotes import find_quotes
+
+        self._require_articles()
+        return find_quotes(self.store, person, words, on_progress=on_progress)

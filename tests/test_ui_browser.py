@@ -291,3 +291,23 @@ def test_the_page_stays_usable_while_a_long_ingestion_runs(page, app):
     page.wait_for_function("Number(document.querySelector('#nd-status .nd-count-articles').innerText) >= "
                            f"{before + len(editions)}")
     shot(page, "upload-collection")
+
+
+def test_quotes_tab_finds_who_said_what(page, app):
+    """The Quotes tab: a surname in lower case without accents finds Stoltenberg's quotes, never given to
+    Galloni; someone never quoted gets the "no quote of …" message."""
+    open_tab(page, "Quotes")
+    page.locator("#nd-quotes-person textarea, #nd-quotes-person input").first.fill("stoltenberg")
+    page.locator("#nd-quotes-find").click()
+    page.wait_for_selector("#nd-quotes-list .nd-quote")
+    items = page.locator("#nd-quotes-list .nd-quote")
+    assert items.count() >= 5
+    speakers = set(page.locator("#nd-quotes-list .nd-quote-speaker").all_inner_texts())
+    assert speakers == {"Jens Stoltenberg"}
+    assert page.locator("#nd-quotes-list", has_text="rhétorique nucléaire dangereuse").count() == 1
+    shot(page, "quotes")
+
+    page.locator("#nd-quotes-person textarea, #nd-quotes-person input").first.fill("Alessandra Galloni")
+    page.locator("#nd-quotes-find").click()
+    page.wait_for_selector("#nd-quotes-empty")
+    assert "No quote of Alessandra Galloni in" in page.locator("#nd-quotes-empty").inner_text()

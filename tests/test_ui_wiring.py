@@ -113,9 +113,10 @@ def test_the_page_keeps_its_ids_tabs_endpoints_and_limits(scripted, store_dir):
             "nd-f-articles", "nd-sources", "nd-tab-library", "nd-search", "nd-table", "nd-library-note", "nd-style",
             "nd-sum-lang", "nd-summarize", "nd-summary", "nd-article", "nd-ask-about", "nd-delete", "nd-selected-id",
             "nd-tab-add", "nd-files", "nd-add-files", "nd-ingest-results", "nd-p-title", "nd-p-text",
-            "nd-add-text"} <= ids
+            "nd-add-text", "nd-tab-quotes", "nd-quotes-person", "nd-quotes-words", "nd-quotes-find",
+            "nd-quotes-results"} <= ids
     tabs = [b.label for b in app.demo.blocks.values() if isinstance(b, gr.Tab)]
-    assert tabs == ["Ask", "Library", "Timeline", "Add articles"]
+    assert tabs == ["Ask", "Library", "Timeline", "Quotes", "Add articles"]
     fns = list(app.demo.fns.values())
     assert sorted(f.api_name for f in fns if f.api_visibility == "public") == ["articles", "ask", "retrieve",
                                                                                 "summarize", "timeline"]

@@ -7,7 +7,8 @@ date columns and cards replace the rest (style.css); nothing is wider than the s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, fields
 
 import gradio as gr
 
@@ -128,6 +129,8 @@ class Page:
     timeline_lang: gr.Dropdown
     timeline_btn: gr.Button
     timeline_html: gr.HTML
+    # the newsroom desk's tabs (each in its own module, its events wired by itself)
+    quotes_tab: object = None  # qa/ui/quotes_tab.py, built when the layout is given the assistant
 
     @property
     def filters(self) -> list:
@@ -140,8 +143,9 @@ class Page:
         return [self.summarize_btn, self.ask_about_btn, self.delete_btn]
 
 
-def layout(status_html: str, max_file_mb: float) -> Page:
-    """Build the page's components (no events): the masthead and the four tabs."""
+def layout(status_html: str, max_file_mb: float, assistant_of: Callable | None = None) -> Page:
+    """Build the page's components (no events but the desk tabs' own): the masthead and the tabs; the Quotes tab
+    when ``assistant_of()`` gives the assistant."""
     with gr.Blocks(title="newsdesk QA", fill_width=False, analytics_enabled=False) as demo:
         parts = {"demo": demo, "session": gr.State(new_session()),  # per browser session: the conversation
                  "library_ids": gr.State([])}
@@ -154,8 +158,12 @@ def layout(status_html: str, max_file_mb: float) -> Page:
             parts.update(ask_tab())
             parts.update(library_tab())
             parts.update(timeline_tab())
+            if assistant_of is not None:
+                from qa.ui.quotes_tab import quotes_tab
+
+                parts["quotes_tab"] = quotes_tab(assistant_of)
             parts.update(add_tab(max_file_mb))
-    missing = {f.name for f in fields(Page)} - set(parts)
+    missing = {f.name for f in fields(Page) if f.default is MISSING} - set(parts)
     assert not missing, f"the layout does not build {missing}"
     return Page(**parts)
 

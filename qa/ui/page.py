@@ -72,7 +72,7 @@ class NewsdeskApp(AskEvents, ApiEndpoints):
         # once rather than queued by Gradio
         self.llm_limit = ui.gate.slots + ui.gate.max_waiting + REFUSING
         self.signals: dict[str, StopSignal] = {}  # the running requests' Stop, by browser session (and "summary")
-        self.page = layout(render_status(ui.status()), ui.settings.max_file_mb)
+        self.page = layout(render_status(ui.status()), ui.settings.max_file_mb, assistant_of=lambda: ui.assistant)
         with self.page.demo:
             self._wire()
         self.page.demo.queue(default_concurrency_limit=8)
