@@ -162,6 +162,37 @@ def cmd_timeline(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    """Each sentence of a draft (a file, or - for standard input) checked against the stored articles."""
+    text = sys.stdin.read() if args.file == "-" else _read_draft(args.file)
+    assistant = open_assistant(args, create=False)
+    with ProgressBar(args.json, "checking sentences") as progress:
+        result = assistant.check(text, on_progress=(lambda done, total: progress(done, total, "")) if progress else None)
+    if args.json:
+        print(json.dumps([s.model_dump(include={"sentence", "verdict", "evidence"}) for s in result.sentences],
+                         ensure_ascii=False, indent=1))
+        return 0
+    for s in result.sentences:
+        print(f"\n[{s.verdict.replace('_', ' ').upper()}] {s.sentence}")
+        for e in s.evidence:
+            values = "; ".join(f"article: {d.article} / draft: {d.draft}" for d in e.disagreements)
+            print(f"    « {e.quote} »\n    — {e.title} ({e.article_id}{', ' + e.date if e.date else ''}, "
+                  f"{e.start}-{e.end}){'  ' + values if values else ''}")
+    counts = ", ".join(f"{n} {verdict.replace('_', ' ')}" for verdict, n in result.counts().items() if n)
+    print(f"\n-- {len(result.sentences)} sentences: {counts} ({result.seconds:.0f} s)", file=sys.stderr)
+    return 0
+
+
+def _read_draft(name: str) -> str:
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise ValueError(f"No such file: {name} (give a text file, or - to read the draft from standard input).")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{name} is not UTF-8 text: give the draft as a plain text file.") from None
+
+
 def cmd_doctor(args) -> int:
     """Check the store; with --repair, rebuild what can be rebuilt from the article texts."""
     from qa.doctor import examine, repair
@@ -289,6 +320,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", help="language of the events (ISO code, e.g. en, fr; default: the query's)")
     p.add_argument("query", metavar="QUERY", help='the subject: "Carlos Ghosn", "incendie de Notre-Dame"...')
     p.set_defaults(func=cmd_timeline)
+
+    p = sub.add_parser("check", help="check a draft against the stored articles: each sentence supported, "
+                       "contradicted, not found or without a checkable fact, with the article sentences cited")
+    add_store_option(p)
+    p.add_argument("--json", action="store_true", help="print a JSON list, one object per sentence in order: "
+                   "sentence, verdict (supported, contradicted, not_found, no_claim), evidence (article_id, quote, "
+                   "start, end, disagreements...)")
+    p.add_argument("file", metavar="FILE", help="the draft, a UTF-8 text file; - reads standard input")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("doctor", help="check the store (exit 1 when something is wrong); --repair rebuilds what can "
                        "be rebuilt from the article texts")

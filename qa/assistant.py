@@ -436,3 +436,26 @@ class Assistant:
                              filters=filters, translations=translations)
         return make_timeline(query, language, chunks, self.store, self.embedder, self.llm, self.settings,
                              translations=translations, on_progress=on_progress)
+
+    # ------------------------------------------------------------ checking a draft (qa/factcheck.py)
+    @_model_call
+    def stream_check(self, text: str):
+        """Yield each sentence of ``text`` with its verdict (:class:`qa.factcheck.CheckedSentence`), in order."""
+        from qa.factcheck import check_sentences, draft_spans
+
+        draft_spans(text, self.settings.max_check_sentences)  # an empty or too long draft: said before any search
+        self._require_articles()
+        yield from check_sentences(self, text)
+
+    @_model_call
+    def check(self, text: str, on_progress: Callable[[int, int], None] | None = None):
+        """Check a draft against the stored articles: each sentence ``supported``, ``contradicted``, ``not_found``
+        or ``no_claim``, with the article sentences cited (:class:`qa.factcheck.DraftCheck`)."""
+        from qa.factcheck import DraftCheck, draft_spans
+
+        began, total, out = time.perf_counter(), len(draft_spans(text, self.settings.max_check_sentences)), []
+        for checked in self.stream_check(text):
+            out.append(checked)
+            if on_progress:
+                on_progress(len(out), total)
+        return DraftCheck(sentences=out, seconds=round(time.perf_counter() - began, 3))
