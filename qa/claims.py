@@ -20,6 +20,8 @@ from qa.language import fold
 _SCALE = (r"milliards?|millions?|billions?|thousands?|mille|bn|m|%|pour\s?cent|per\s?cent|percent")
 _FIGURE = re.compile(r"(?<![\w.,])(\d+(?:[ \u202f\u00a0.,]\d{3})*(?:[.,]\d+)?)(?:[ \u202f\u00a0]?(" + _SCALE
                      + r"))?(?![\w])", re.IGNORECASE)
+_LINKS = {"et", "and", "ou", "or", "en", "in", "a", "au", "le", "la", "les", "the", "to", "for", "pour", "par", "by",
+          "on", "sur", "dans", "at", "from", "des", "du"}
 _ORDINALS = {"premier", "premiere", "first", "second", "deuxieme", "third", "troisieme", "un", "une", "one"}
 _MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
               "november", "december")
@@ -140,7 +142,8 @@ def compare(claim: str, sentence: str, *, setting: str = "", article: str = "", 
             if fact.keys & held:
                 out.matched.append(fact)
                 continue
-            rivals = [f for f in figures if f.kind == fact.kind and not f.keys & claim_keys and id(f) not in used]
+            rivals = [f for f in figures if f.kind == fact.kind and not f.keys & claim_keys and id(f) not in used
+                      and (fact.kind == "year" or same_units(claim, fact, sentence, f, same_language))]
         elif fact.kind == "month":
             if fact.keys & held_months:
                 out.matched.append(fact)
@@ -153,10 +156,9 @@ def compare(claim: str, sentence: str, *, setting: str = "", article: str = "", 
             rivals = []
             if not article or not _holds_name(fact.text, article, same_language):
                 claim_text = claim
+                size = len(fact.text.split())  # a person's full name for a full name, a place for a place
                 rivals = [n for n in name_facts(sentence) if not _holds_name(n.text, claim_text, same_language)
-                          and id(n) not in used]
-                size = len(fact.text.split())
-                rivals.sort(key=lambda n: abs(len(n.text.split()) - size))
+                          and id(n) not in used and len(n.text.split()) == size]
         if rivals:
             rival = _closest(fact, rivals)
             used.add(id(rival))
@@ -165,6 +167,24 @@ def compare(claim: str, sentence: str, *, setting: str = "", article: str = "", 
         else:
             out.missing.append(fact)
     return out
+
+
+def unit_of(text: str, fact: Fact) -> str:
+    """What a figure counts: the word after it, or its scale ("400 000 visiteurs" → "visi", "12 %" → "%")."""
+    if "%" in fact.text or "cent" in fold(fact.text):
+        return "%"
+    after = re.match(r"\s*(?:d['’]|de |of )?([^\W\d_]+)", text[fact.end:])
+    word = fold(after.group(1)) if after else ""
+    return "" if word in _LINKS else word[:4]
+
+
+def same_units(claim: str, fact: Fact, sentence: str, rival: Fact, same_language: bool) -> bool:
+    """Whether two figures may count the same thing: both percentages or neither, and, in one language, the same
+    word after them when both have one ("400 000 visiteurs" never disagrees with "14,2 millions d'euros")."""
+    a, b = unit_of(claim, fact), unit_of(sentence, rival)
+    if (a == "%") != (b == "%"):
+        return False
+    return not same_language or not a or not b or a == b
 
 
 def _closest(fact: Fact, rivals: list[Fact]) -> Fact:
@@ -185,6 +205,6 @@ def _with_unit(text: str, fact: Fact) -> str:
         return fact.text
     after = re.match(r"\s*(?:d['’]|de |of )?[\w€$£]+", text[fact.end:])
     word = after.group(0) if after else ""
-    if word and fold(word.strip()) not in {"et", "and", "ou", "or", "en", "in", "a", "au", "le", "la", "the"}:
+    if word and fold(word.strip()) not in _LINKS:
         return (fact.text + text[fact.end:fact.end + len(word)]).strip()
     return fact.text
