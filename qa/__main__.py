@@ -183,6 +183,23 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_brief(args) -> int:
+    """A brief of a subject from the stored articles, every line cited to a quoted passage."""
+    assistant = open_assistant(args, create=False)
+    result = assistant.brief(args.subject, language=args.lang, events=not args.no_events)
+    if args.json:
+        print(json.dumps({"subject": result.subject, "brief": result.brief,
+                          "sources": [s.model_dump() for s in result.sources]}, ensure_ascii=False, indent=1))
+        return 0
+    print(result.brief or f"No article about {result.subject} holds a passage the brief could cite.")
+    for s in result.sources:
+        print(f"\n[{s.n}] {s.title} ({s.article_id}{', ' + s.date if s.date else ''})\n    « {s.quote} »")
+    print(f"\n-- {len(result.read)} articles read of {len(result.stories)} stories found"
+          + (f"; left out for length: {', '.join(result.left_out)}" if result.left_out else "")
+          + f" ({result.seconds:.0f} s)", file=sys.stderr)
+    return 0
+
+
 def _read_draft(name: str) -> str:
     path = Path(name).expanduser()
     if not path.is_file():
@@ -329,6 +346,15 @@ def build_parser() -> argparse.ArgumentParser:
                    "start, end, disagreements...)")
     p.add_argument("file", metavar="FILE", help="the draft, a UTF-8 text file; - reads standard input")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("brief", help="a brief of a subject (person, organisation, place, event): overview, key facts, "
+                       "who is who, dated events, every line cited to a quoted passage")
+    add_store_option(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object: subject, brief, sources")
+    p.add_argument("--lang", help="language of the brief (ISO code, e.g. en, fr; default: the subject's)")
+    p.add_argument("--no-events", action="store_true", help="leave out the dated events (one model call per article)")
+    p.add_argument("subject", metavar="SUBJECT")
+    p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser("doctor", help="check the store (exit 1 when something is wrong); --repair rebuilds what can "
                        "be rebuilt from the article texts")

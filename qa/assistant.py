@@ -459,3 +459,19 @@ class Assistant:
             if on_progress:
                 on_progress(len(out), total)
         return DraftCheck(sentences=out, seconds=round(time.perf_counter() - began, 3))
+
+    # ------------------------------------------------------------ briefing a subject (qa/briefing.py)
+    @_model_call
+    def brief(self, subject: str, language: str | None = None, *, events: bool = True,
+              on_progress: Callable[[int, int], None] | None = None):
+        """A :class:`qa.briefing.Brief` of a person, organisation, place or event: the stories about it, an
+        overview, key facts, who is who and (``events``) the dated events, every line cited [n] to a passage."""
+        from qa.briefing import make_brief
+        from qa.summaries import language_code
+
+        subject = (subject or "").strip()
+        if not subject:
+            raise ValueError("Empty subject: say who or what the brief is about (a person, a place, an event).")
+        self._require_articles()
+        language = language_code(language) or question_language(subject, self.preferred_languages())
+        return make_brief(self, subject, language, events=events, on_progress=on_progress)

@@ -1,0 +1,35 @@
+"""The "Check a draft" tab in a real browser (the fixtures of tests/test_ui_browser.py: Chromium against the app
+in-process, the small bundled model, a small store with the Riverton bridge article)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_ui_browser import ANSWER_TIMEOUT, app, browser, idle, open_tab, page, shot  # noqa: F401  (fixtures)
+
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*no_silent_downcasting")]
+
+DRAFT = ("The town of Riverton opened its new harbour bridge on Saturday. The bridge is 420 metres long and cost "
+         "45 million pounds. What a sight it is!")
+
+
+def test_a_draft_is_checked_sentence_by_sentence_with_its_evidence(page):
+    open_tab(page, "Check a draft")
+    page.fill("#nd-check-draft textarea", DRAFT)
+    page.click("#nd-check-run")
+    page.wait_for_selector("#nd-check-table .nd-check-row:nth-child(3)", timeout=ANSWER_TIMEOUT)
+    idle(page)
+    rows = page.locator("#nd-check-table .nd-check-row")
+    verdicts = [rows.nth(i).get_attribute("data-verdict") for i in range(rows.count())]
+    assert verdicts[1] == "contradicted" and verdicts[2] == "no_claim", verdicts
+    second = rows.nth(1).inner_text()
+    assert "article: 38 million pounds" in second and "draft: 45 million pounds" in second, second
+    assert "Riverton opens its new harbour bridge" in second
+    shot(page, "check")
+
+
+def test_an_empty_draft_is_a_clear_message(page):
+    open_tab(page, "Check a draft")
+    page.click("#nd-check-run")
+    page.wait_for_selector("#nd-check-result .nd-error")
+    assert "Empty draft" in page.locator("#nd-check-result").inner_text()
