@@ -33,3 +33,19 @@ def test_an_empty_draft_is_a_clear_message(page):
     page.click("#nd-check-run")
     page.wait_for_selector("#nd-check-result .nd-error")
     assert "Empty draft" in page.locator("#nd-check-result").inner_text()
+
+
+def test_a_brief_is_written_with_its_counts_and_an_empty_subject_is_refused(page):
+    open_tab(page, "Brief")
+    page.click("#nd-brief-run")
+    page.wait_for_selector("#nd-brief-result .nd-error")
+    assert "Empty subject" in page.locator("#nd-brief-result").inner_text()
+    page.fill("#nd-brief-subject textarea", "Riverton harbour bridge")
+    page.click("#nd-brief-run")
+    page.wait_for_selector("#nd-brief-result .nd-summary-head:has-text('articles read of')", timeout=ANSWER_TIMEOUT)
+    idle(page)
+    text = page.locator("#nd-brief-result").inner_text()
+    assert "Something went wrong" not in text, text
+    if page.locator("#nd-brief-body").count():  # the small model's brief: each source quoted
+        assert page.locator("#nd-brief-result .nd-source mark").count() >= 1
+    shot(page, "brief")

@@ -188,3 +188,17 @@ def test_the_command_line_checks_a_draft_with_the_bundled_model(store_dir):
     assert set(sentences[0]) == {"sentence", "verdict", "evidence"}
     [values] = sentences[0]["evidence"][0]["disagreements"]
     assert (values["draft"], values["article"]) == ("£15m", "£12m")
+
+
+def test_the_app_streams_each_sentence_as_it_is_decided(store_dir):
+    from qa.ui.check_tab import render_check, stream_check
+    from qa.ui.controller import NewsdeskUI
+
+    assistant, _ = scripted_assistant(store_dir)
+    items = list(stream_check(NewsdeskUI(assistant), "La maire Claire Dumont a indiqué que 3 millions d'euros "
+                                                     "iraient aux écoles. Quelle belle journée."))
+    assert items[0] == 2 and [i["verdict"] for i in items[1:]] == ["supported", "no_claim"]
+    html = render_check(items[1:], total=2)
+    assert html.count('class="nd-check-row"') == 2 and "3 millions" in html
+    with pytest.raises(ValueError, match="Empty draft"):
+        next(stream_check(NewsdeskUI(assistant), " "))

@@ -23,6 +23,7 @@ import gradio as gr
 
 from qa.answers import Found
 from qa.prompts import LANGUAGE_NAMES
+from qa.ui.brief_tab import BriefTab
 from qa.ui.check_tab import CheckTab
 from qa.ui.controller import UPLOAD_TYPES, BusyError, IngestProgress, NewsdeskUI, Reading, Waiting
 from qa.ui.render import (
@@ -150,6 +151,7 @@ class Page:
     timeline_btn: gr.Button
     timeline_html: gr.HTML
     check_tab: CheckTab | None = None  # Check a draft (qa/ui/check_tab.py)
+    brief_tab: BriefTab | None = None  # Brief (qa/ui/brief_tab.py)
 
     @property
     def filters(self) -> list:
@@ -257,6 +259,7 @@ def layout(status_html: str, max_file_mb: float) -> Page:
                 timeline_html = gr.HTML(render_timeline(), elem_id="nd-timeline")
 
             check_tab = CheckTab.build()
+            brief_tab = BriefTab.build()
 
             # -------------------------------------------------------- Add articles
             with gr.Tab("Add articles", id="add", elem_id="nd-tab-add"), gr.Row(equal_height=False):
@@ -297,7 +300,7 @@ def layout(status_html: str, max_file_mb: float) -> Page:
                 files=files, upload_btn=upload_btn, ingest_html=ingest_html, p_title=p_title, p_text=p_text,
                 p_source=p_source, p_date=p_date, p_lang=p_lang, p_url=p_url, paste_btn=paste_btn,
                 urls=urls, urls_btn=urls_btn, timeline_query=timeline_query, timeline_lang=timeline_lang,
-                timeline_btn=timeline_btn, timeline_html=timeline_html, check_tab=check_tab)
+                timeline_btn=timeline_btn, timeline_html=timeline_html, check_tab=check_tab, brief_tab=brief_tab)
 
 
 # ================================================================ events
@@ -390,6 +393,7 @@ class NewsdeskApp:
               [p.timeline_query, p.timeline_lang], [p.timeline_html], show_progress="hidden", **llm, **private)
 
         p.check_tab.wire(self.ui, **llm, **private)
+        p.brief_tab.wire(self.ui, **llm, **private)
 
         # the named API endpoints (gradio_client, see docs/app.md)
         gr.api(self.api_ask, api_name="ask", **llm)
