@@ -158,7 +158,8 @@ def compare(claim: str, sentence: str, *, setting: str = "", article: str = "", 
                 claim_text = claim
                 size = len(fact.text.split())  # a person's full name for a full name, a place for a place
                 rivals = [n for n in name_facts(sentence) if not _holds_name(n.text, claim_text, same_language)
-                          and id(n) not in used and len(n.text.split()) == size]
+                          and id(n) not in used and len(n.text.split()) == size
+                          and re.search(r"\w", sentence[:n.start])]  # a capital opening the sentence: maybe no name
         if rivals:
             rival = _closest(fact, rivals)
             used.add(id(rival))

@@ -10,8 +10,8 @@ For each sentence of the draft (:func:`draft_spans`; at most ``QA_MAX_CHECK_SENT
 4. **Verdict**: ``supported`` when a sentence holds every fact of the claim and the model says it states the
    same fact (its probability of "yes", prompt ``check_claim``, at least ``SUPPORT_THRESHOLD``);
    ``contradicted`` when a sentence about the same subject (it shares another fact or most of the claim's
-   words, or means nearly the same to the multilingual embedder, and no more of the claim's facts differ or
-   are missing than agree) holds another value for one of its facts:
+   words, or means nearly the same to the multilingual embedder; no more of the claim's facts differ or are
+   missing than agree, and none missing but a name) holds another value for one of its facts:
    every such article is cited, newest first, with the two values side by side; else ``not_found``.
 """
 
@@ -119,6 +119,8 @@ class Candidate(BaseModel):
         c = self.comparison
         if self.similarity < MIN_SIMILARITY or len(c.disagreements) + len(c.missing) > max(1, len(c.matched)):
             return False  # more of the claim differs or is missing than agrees: another subject
+        if any(f.kind != "name" for f in c.missing) or len(c.missing) > 1:
+            return False  # a figure or a date of the claim the sentence does not give: it tells something else
         return bool(c.matched) or self.shared_words >= SHARED_WORDS or self.similarity >= SAME_SUBJECT
 
 
