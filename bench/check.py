@@ -38,13 +38,51 @@ def right_evidence(row: dict, quote: str, story: set[str], cited: str) -> bool:
     return bool(evidence) and (evidence in quote or quote in evidence)
 
 
+def summarize(records: list[dict]) -> dict:
+    """The figures of a run's records (also of a run cut short: ``--summarize RECORDS``)."""
+
+    def share(kind: str, good) -> dict:
+        subset = [r for r in records if r["kind"] == kind]
+        return {"n": len(subset), "rate": round(sum(good(r) for r in subset) / len(subset), 3) if subset else None}
+
+    decided = [r for r in records if r["verdict"] in ("supported", "contradicted")
+               and r["verdict"] == r["expected"]]
+    by_pair: dict[str, dict] = {}
+    for pair in sorted({f"{r['lang']}->{r['article_lang']}" for r in records}):
+        subset = [r for r in records if f"{r['lang']}->{r['article_lang']}" == pair]
+        by_pair[pair] = {kind: round(sum(r["verdict"] == r["expected"] if kind != "absent" else
+                                         r["verdict"] != "supported" for r in subset if r["kind"] == kind)
+                                     / max(1, sum(r["kind"] == kind for r in subset)), 3)
+                         for kind in ("restated", "altered", "absent")}
+    figures = {
+        "n": len(records),
+        "altered_contradicted": share("altered", lambda r: r["verdict"] == "contradicted"),
+        "restated_supported": share("restated", lambda r: r["verdict"] == "supported"),
+        "absent_not_supported": share("absent", lambda r: r["verdict"] != "supported"),
+        "absent_not_found": share("absent", lambda r: r["verdict"] == "not_found"),
+        "evidence_right": {"n": len(decided), "rate": round(sum(bool(r["evidence_right"]) for r in decided)
+                                                             / len(decided), 3) if decided else None},
+        "evidence_in_claims_article": {"n": len(decided), "rate": round(sum(bool(r["cited_right"]) for r in decided)
+                                                                        / len(decided), 3) if decided else None},
+        "seconds_median": round(statistics.median(r["seconds"] for r in records), 2),
+        "seconds_p90": round(sorted(r["seconds"] for r in records)[int(0.9 * (len(records) - 1))], 2),
+        "by_language": by_pair,
+    }
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--store", required=True, help="the evaluation store (opened read-only: nothing is written)")
+    parser.add_argument("--store", help="the evaluation store (opened read-only: nothing is written)")
     parser.add_argument("--claims", default="data/eval/claims.jsonl")
     parser.add_argument("--name", default="check")
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--summarize", type=Path, metavar="RECORDS", help="only print the figures of a records file")
     args = parser.parse_args()
+    if args.summarize:
+        records = [json.loads(line) for line in args.summarize.read_text(encoding="utf-8").splitlines() if line.strip()]
+        print(json.dumps(summarize(records), indent=1))
+        return 0
 
     from qa import Assistant
 
@@ -81,34 +119,8 @@ def main() -> int:
             print(f"{i}/{len(rows)} {row['id']} {row['kind']:<8} {verdict:<12} {seconds:5.1f} s  {row['claim'][:70]}",
                   file=sys.stderr, flush=True)
 
-    def share(kind: str, good) -> dict:
-        subset = [r for r in records if r["kind"] == kind]
-        return {"n": len(subset), "rate": round(sum(good(r) for r in subset) / len(subset), 3) if subset else None}
-
-    decided = [r for r in records if r["verdict"] in ("supported", "contradicted")
-               and r["verdict"] == r["expected"]]
-    by_pair: dict[str, dict] = {}
-    for pair in sorted({f"{r['lang']}->{r['article_lang']}" for r in records}):
-        subset = [r for r in records if f"{r['lang']}->{r['article_lang']}" == pair]
-        by_pair[pair] = {kind: round(sum(r["verdict"] == r["expected"] if kind != "absent" else
-                                         r["verdict"] != "supported" for r in subset if r["kind"] == kind)
-                                     / max(1, sum(r["kind"] == kind for r in subset)), 3)
-                         for kind in ("restated", "altered", "absent")}
-    figures = {
-        "claims": str(args.claims), "n": len(records),
-        "altered_contradicted": share("altered", lambda r: r["verdict"] == "contradicted"),
-        "restated_supported": share("restated", lambda r: r["verdict"] == "supported"),
-        "absent_not_supported": share("absent", lambda r: r["verdict"] != "supported"),
-        "absent_not_found": share("absent", lambda r: r["verdict"] == "not_found"),
-        "evidence_right": {"n": len(decided), "rate": round(sum(bool(r["evidence_right"]) for r in decided)
-                                                             / len(decided), 3) if decided else None},
-        "evidence_in_claims_article": {"n": len(decided), "rate": round(sum(bool(r["cited_right"]) for r in decided)
-                                                                        / len(decided), 3) if decided else None},
-        "seconds_median": round(statistics.median(r["seconds"] for r in records), 2),
-        "seconds_p90": round(sorted(r["seconds"] for r in records)[int(0.9 * (len(records) - 1))], 2),
-        "by_language": by_pair,
-        "threads": assistant.settings.threads,
-    }
+    figures = summarize(records)
+    figures.update(claims=str(args.claims), threads=assistant.settings.threads)
     write_results(args.name, figures, notes=f"records: {log.relative_to(RESULTS.parent.parent)}")
     return 0
 
