@@ -100,7 +100,7 @@ def test_the_page_keeps_its_ids_tabs_endpoints_and_limits(scripted, store_dir):
             "nd-tab-add", "nd-files", "nd-add-files", "nd-ingest-results", "nd-p-title", "nd-p-text",
             "nd-add-text"} <= ids
     tabs = [b.label for b in app.demo.blocks.values() if isinstance(b, gr.Tab)]
-    assert tabs == ["Ask", "Library", "Timeline", "Add articles"]
+    assert tabs == ["Ask", "Library", "Timeline", "Check a draft", "Brief", "Add articles"]
     fns = list(app.demo.fns.values())
     assert sorted(f.api_name for f in fns if f.api_visibility == "public") == ["articles", "ask", "retrieve",
                                                                                 "summarize", "timeline"]
