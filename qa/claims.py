@@ -18,8 +18,8 @@ from qa.grounding import NUMBER_WORDS, calendar_words, names_in, numbers_in, uns
 from qa.language import fold
 
 _SCALE = (r"milliards?|millions?|billions?|thousands?|mille|bn|m|%|pour\s?cent|per\s?cent|percent")
-_FIGURE = re.compile(r"(?<![\w.,])(\d+(?:[ \u202f\u00a0.,]\d{3})*(?:[.,]\d+)?)(?:[ \u202f\u00a0]?(" + _SCALE
-                     + r"))?(?![\w])", re.IGNORECASE)
+_FIGURE = re.compile(r"(?<![\w.,])(?:[$£€]\s?)?(\d+(?:[ \u202f\u00a0.,]\d{3})*(?:[.,]\d+)?)(?:[ \u202f\u00a0]?("
+                     + _SCALE + r"))?(?![\w])", re.IGNORECASE)
 _LINKS = {"et", "and", "ou", "or", "en", "in", "a", "au", "le", "la", "les", "the", "to", "for", "pour", "par", "by",
           "on", "sur", "dans", "at", "from", "des", "du"}
 _ORDINALS = {"premier", "premiere", "first", "second", "deuxieme", "third", "troisieme", "un", "une", "one"}
