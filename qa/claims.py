@@ -77,13 +77,20 @@ def name_facts(text: str) -> list[Fact]:
     found = []
     for name in names_in(text):
         words = [w for w in name.split() if fold(w) not in table]
-        if not words or len(words) == 1 and re.search(r"['’]", words[0]):
-            continue  # "C'est", "L'Etat" at a sentence's start: an elided article, not a name
+        if not words or len(words) == 1 and (re.search(r"['’]", words[0]) or fold(words[0]) in _function_words()):
+            continue  # "C'est", "L'Etat", "What" at a sentence's start: an elided article or a function word
         name = " ".join(words)
         at = text.find(name)
         found.append(Fact(kind="name", text=name, start=max(at, 0), end=max(at, 0) + len(name),
                           keys=frozenset({fold(words[-1])})))
     return sorted(found, key=lambda f: f.start)
+
+
+def _function_words() -> frozenset[str]:
+    from qa.language import function_words
+
+    words = function_words()
+    return words["en"] | words["fr"]
 
 
 def facts_of(text: str) -> list[Fact]:

@@ -68,6 +68,7 @@ def test_a_fact_the_sentence_lacks_is_missing_not_contradicted():
 @pytest.mark.parametrize("sentence, claim", [
     ("C'est une excellente nouvelle pour la ville.", False),
     ("This is a worrying development for everyone.", False),
+    ("What a sight it is for everyone!", False),
     ("Le budget a-t-il été adopté en 2021 ?", False),
     ("Seven people died in the fire on Monday.", True),
     ("Le budget de Villebourg a été adopté mardi.", True),
