@@ -7,8 +7,9 @@ language, every line cited [n] to a quoted passage.
    the articles read, the other stories found are left out for length (both listed).
 3. **Brief** (one model call, JSON constrained by :func:`brief_schema`, prompts ``brief_system``/``brief_user``):
    a 3-5 sentence overview, key facts, who is who (name, role, passage).
-4. **Check**, like summaries (:func:`qa.grounding.unsupported_facts`): a line citing no passage, or holding a
-   name or a figure absent from the passages it cites, is dropped (``Brief.dropped``); a person whose name is
+4. **Check**, like summaries (:func:`qa.grounding.unsupported_facts`): a line citing no passage is given the
+   passage holding most of its words (at least half of them, else it is dropped, as the digest does); a line
+   holding a name or a figure absent from the passages it cites is dropped (``Brief.dropped``); a person whose name is
    not in their passage is dropped too. The model is asked once more, hotter, when the overview keeps fewer
    than two sentences.
 5. **Dated events**: ``Assistant.timeline`` as it is (optional: one short model call per article).
@@ -134,9 +135,13 @@ class Checker:
     def line(self, text: str) -> str | None:
         text = strip_citations(str(text).strip(), set(self.by_n))
         cited = [n for n in cited_numbers(text) if n in self.by_n]
-        if not cited:
-            self.dropped.append(f"{text} (no passage cited)")
-            return None
+        if not cited:  # as the digest does: the passage holding most of its words, when it holds half of them
+            words = set(tokenize(text))
+            best = max(self.by_n, key=lambda n: len(words & set(tokenize(self.by_n[n].text))))
+            if not words or 2 * len(words & set(tokenize(self.by_n[best].text))) < len(words):
+                self.dropped.append(f"{text} (no passage cited)")
+                return None
+            cited, text = [best], f"{text.rstrip()} [{best}]"
         missing = self.missing(re.sub(r"\[\d+\]", " ", text), cited)
         if missing:
             self.dropped.append(f"{text} (not in its passages: {', '.join(missing)})")

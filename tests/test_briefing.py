@@ -29,7 +29,8 @@ def brief_reply(last: str) -> str:
                      f"La maire Claire Dumont l'a annoncé [{n}].",
                      f"Le budget atteint 99 millions d'euros [{n}].",
                      "Le conseil a voté à l'unanimité."],
-        "facts": [f"3 millions d'euros iront à la rénovation des écoles [{n}]."],
+        "facts": [f"3 millions d'euros iront à la rénovation des écoles [{n}].",
+                  "Le conseil municipal de Villebourg a adopté un budget de 14,2 millions d'euros."],
         "people": [{"name": "Claire Dumont", "role": "maire", "source": n},
                    {"name": "Jean Valjean", "role": "préfet", "source": n}]})
 
@@ -47,7 +48,9 @@ def test_a_brief_keeps_only_cited_lines_its_passages_hold(store_dir):
     brief = assistant.brief("Villebourg", language="fr", events=False)
     assert [line.split(" [")[0] for line in brief.overview] == [
         "Villebourg a adopté un budget de 14,2 millions d'euros pour 2021", "La maire Claire Dumont l'a annoncé"]
-    assert brief.facts and "3 millions" in brief.facts[0]
+    assert brief.facts[0].startswith("3 millions") and len(brief.facts) == 2
+    # a line without a citation is given the passage holding its words (checked like the others)
+    assert brief.facts[1].endswith(f"[{brief.sources[0].n}]") and "14,2 millions" in brief.facts[1]
     assert [p.name for p in brief.people] == ["Claire Dumont"]
     assert any("99" in d for d in brief.dropped) and any("no passage cited" in d for d in brief.dropped)
     assert any("Jean Valjean" in d for d in brief.dropped)
