@@ -188,6 +188,52 @@ def cmd_quotes(args) -> int:
         print(f"\n{len(found.quotes)} quote{'s' if len(found.quotes) != 1 else ''} from {found.read} of "
               f"{found.articles} articles ({found.seconds:.1f} s)", file=sys.stderr)
     return 0 if found.quotes else 1
+def cmd_check(args) -> int:
+    """Each sentence of a draft (a file, or - for standard input) checked against the stored articles."""
+    text = sys.stdin.read() if args.file == "-" else _read_draft(args.file)
+    assistant = open_assistant(args, create=False)
+    with ProgressBar(args.json, "checking sentences") as progress:
+        result = assistant.check(text, on_progress=(lambda done, total: progress(done, total, "")) if progress else None)
+    if args.json:
+        print(json.dumps([s.model_dump(include={"sentence", "verdict", "evidence"}) for s in result.sentences],
+                         ensure_ascii=False, indent=1))
+        return 0
+    for s in result.sentences:
+        print(f"\n[{s.verdict.replace('_', ' ').upper()}] {s.sentence}")
+        for e in s.evidence:
+            values = "; ".join(f"article: {d.article} / draft: {d.draft}" for d in e.disagreements)
+            print(f"    « {e.quote} »\n    — {e.title} ({e.article_id}{', ' + e.date if e.date else ''}, "
+                  f"{e.start}-{e.end}){'  ' + values if values else ''}")
+    counts = ", ".join(f"{n} {verdict.replace('_', ' ')}" for verdict, n in result.counts().items() if n)
+    print(f"\n-- {len(result.sentences)} sentences: {counts} ({result.seconds:.0f} s)", file=sys.stderr)
+    return 0
+
+
+def cmd_brief(args) -> int:
+    """A brief of a subject from the stored articles, every line cited to a quoted passage."""
+    assistant = open_assistant(args, create=False)
+    result = assistant.brief(args.subject, language=args.lang, events=not args.no_events)
+    if args.json:
+        print(json.dumps({"subject": result.subject, "brief": result.brief,
+                          "sources": [s.model_dump() for s in result.sources]}, ensure_ascii=False, indent=1))
+        return 0
+    print(result.brief or f"No article about {result.subject} holds a passage the brief could cite.")
+    for s in result.sources:
+        print(f"\n[{s.n}] {s.title} ({s.article_id}{', ' + s.date if s.date else ''})\n    « {s.quote} »")
+    print(f"\n-- {len(result.read)} articles read of {len(result.stories)} stories found"
+          + (f"; left out for length: {', '.join(result.left_out)}" if result.left_out else "")
+          + f" ({result.seconds:.0f} s)", file=sys.stderr)
+    return 0
+
+
+def _read_draft(name: str) -> str:
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise ValueError(f"No such file: {name} (give a text file, or - to read the draft from standard input).")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{name} is not UTF-8 text: give the draft as a plain text file.") from None
 
 
 def cmd_doctor(args) -> int:
@@ -332,6 +378,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("person", nargs="?", default="", metavar="PERSON",
                    help='whose quotes: "Jens Stoltenberg", or a surname alone; accents and case do not matter')
     p.set_defaults(func=cmd_quotes)
+    p = sub.add_parser("check", help="check a draft against the stored articles: each sentence supported, "
+                       "contradicted, not found or without a checkable fact, with the article sentences cited")
+    add_store_option(p)
+    p.add_argument("--json", action="store_true", help="print a JSON list, one object per sentence in order: "
+                   "sentence, verdict (supported, contradicted, not_found, no_claim), evidence (article_id, quote, "
+                   "start, end, disagreements...)")
+    p.add_argument("file", metavar="FILE", help="the draft, a UTF-8 text file; - reads standard input")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("brief", help="a brief of a subject (person, organisation, place, event): overview, key facts, "
+                       "who is who, dated events, every line cited to a quoted passage")
+    add_store_option(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object: subject, brief, sources")
+    p.add_argument("--lang", help="language of the brief (ISO code, e.g. en, fr; default: the subject's)")
+    p.add_argument("--no-events", action="store_true", help="leave out the dated events (one model call per article)")
+    p.add_argument("subject", metavar="SUBJECT")
+    p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser("doctor", help="check the store (exit 1 when something is wrong); --repair rebuilds what can "
                        "be rebuilt from the article texts")

@@ -453,3 +453,41 @@ class Assistant:
 
         self._require_articles()
         return find_quotes(self.store, person, words, on_progress=on_progress)
+    # ------------------------------------------------------------ checking a draft (qa/factcheck.py)
+    @_model_call
+    def stream_check(self, text: str):
+        """Yield each sentence of ``text`` with its verdict (:class:`qa.factcheck.CheckedSentence`), in order."""
+        from qa.factcheck import check_sentences, draft_spans
+
+        draft_spans(text, self.settings.max_check_sentences)  # an empty or too long draft: said before any search
+        self._require_articles()
+        yield from check_sentences(self, text)
+
+    @_model_call
+    def check(self, text: str, on_progress: Callable[[int, int], None] | None = None):
+        """Check a draft against the stored articles: each sentence ``supported``, ``contradicted``, ``not_found``
+        or ``no_claim``, with the article sentences cited (:class:`qa.factcheck.DraftCheck`)."""
+        from qa.factcheck import DraftCheck, draft_spans
+
+        began, total, out = time.perf_counter(), len(draft_spans(text, self.settings.max_check_sentences)), []
+        for checked in self.stream_check(text):
+            out.append(checked)
+            if on_progress:
+                on_progress(len(out), total)
+        return DraftCheck(sentences=out, seconds=round(time.perf_counter() - began, 3))
+
+    # ------------------------------------------------------------ briefing a subject (qa/briefing.py)
+    @_model_call
+    def brief(self, subject: str, language: str | None = None, *, events: bool = True,
+              on_progress: Callable[[int, int], None] | None = None):
+        """A :class:`qa.briefing.Brief` of a person, organisation, place or event: the stories about it, an
+        overview, key facts, who is who and (``events``) the dated events, every line cited [n] to a passage."""
+        from qa.briefing import make_brief
+        from qa.summaries import language_code
+
+        subject = (subject or "").strip()
+        if not subject:
+            raise ValueError("Empty subject: say who or what the brief is about (a person, a place, an event).")
+        self._require_articles()
+        language = language_code(language) or question_language(subject, self.preferred_languages())
+        return make_brief(self, subject, language, events=events, on_progress=on_progress)

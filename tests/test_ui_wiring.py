@@ -116,7 +116,7 @@ def test_the_page_keeps_its_ids_tabs_endpoints_and_limits(scripted, store_dir):
             "nd-add-text", "nd-tab-quotes", "nd-quotes-person", "nd-quotes-words", "nd-quotes-find",
             "nd-quotes-results"} <= ids
     tabs = [b.label for b in app.demo.blocks.values() if isinstance(b, gr.Tab)]
-    assert tabs == ["Ask", "Library", "Timeline", "Quotes", "Add articles"]
+    assert tabs == ["Ask", "Library", "Timeline", "Check a draft", "Brief", "Quotes", "Add articles"]
     fns = list(app.demo.fns.values())
     assert sorted(f.api_name for f in fns if f.api_visibility == "public") == ["articles", "ask", "retrieve",
                                                                                 "summarize", "timeline"]

@@ -14,6 +14,8 @@ import gradio as gr
 
 from qa.prompts import LANGUAGE_NAMES
 from qa.ui.adding import UPLOAD_TYPES
+from qa.ui.brief_tab import BriefTab
+from qa.ui.check_tab import CheckTab
 from qa.ui.render import render_article, render_filters_note, render_ingest_results, render_sources, render_summary, \
     render_timeline
 
@@ -130,7 +132,9 @@ class Page:
     timeline_btn: gr.Button
     timeline_html: gr.HTML
     # the newsroom desk's tabs (each in its own module, its events wired by itself)
-    quotes_tab: object = None  # qa/ui/quotes_tab.py, built when the layout is given the assistant
+    check_tab: object = None  # Check a draft: qa/ui/check_tab.py (wired by NewsdeskApp)
+    brief_tab: object = None  # Brief: qa/ui/brief_tab.py (wired by NewsdeskApp)
+    quotes_tab: object = None  # qa/ui/quotes_tab.py, built (and wired) when the layout is given the assistant
 
     @property
     def filters(self) -> list:
@@ -158,6 +162,7 @@ def layout(status_html: str, max_file_mb: float, assistant_of: Callable | None =
             parts.update(ask_tab())
             parts.update(library_tab())
             parts.update(timeline_tab())
+            parts["check_tab"], parts["brief_tab"] = CheckTab.build(), BriefTab.build()
             if assistant_of is not None:
                 from qa.ui.quotes_tab import quotes_tab
 

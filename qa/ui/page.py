@@ -122,6 +122,8 @@ class NewsdeskApp(AskEvents, ApiEndpoints):
                               [p.summary_html, p.summarize_btn, p.s_stop_btn], show_progress="hidden", **llm,
                               **private)
         p.s_stop_btn.click(self.stop_summary, None, [p.s_stop_btn], queue=False, **private)
+        p.check_tab.wire(self.ui, **llm, **private)
+        p.brief_tab.wire(self.ui, **llm, **private)
         p.ask_about_btn.click(self.ask_about, [p.selected_id], [p.f_articles, p.filters_box, p.tabs], queue=False,
                               **private)
         p.delete_btn.click(self.delete, [p.selected_id, p.search], [*library, *article_outputs],
