@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
 CHROMIUM = os.environ.get("QA_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 DOCS_IMG = ROOT / "docs" / "img"
-TABS = ["Ask", "Library", "Timeline", "Add articles"]
+TABS = ["Ask", "Library", "Timeline", "Check a draft", "Brief", "Quotes", "Add articles"]
 LONG_QUESTION = "How long is the bridge, in words?"
 LONG_ANSWER = '{"sentences": [1], "answer": "' + "The bridge is long. " * 300 + '"}'
 
@@ -54,6 +54,7 @@ MEASURE = """() => {
   return {scrollWidth: document.documentElement.scrollWidth, innerWidth,
           tabs: tabs.filter(t => shown(t) && box(t).right <= innerWidth).map(t => t.innerText.trim()),
           overflowMenu: !!(more && shown(more)), mastheadOverlap: overlap, clipped,
+          tabsCut: tabs.filter(shown).filter(t => t.scrollWidth > t.clientWidth + 1).map(t => t.innerText.trim()),
           headers: headers.map(h => [h.innerText.trim(), lines(h)]),
           dates: dates.map(d => [d.innerText.trim(), lines(d)])};
 }"""
@@ -107,6 +108,7 @@ def test_every_tab_fits_the_screen(browser, app_url, width):
         where = f"{tab} at {width} px"
         assert m["scrollWidth"] <= m["innerWidth"], f"{where}: the page scrolls sideways ({m['scrollWidth']} px)"
         assert m["tabs"] == TABS and not m["overflowMenu"], f"{where}: tabs in the bar {m['tabs']}"
+        assert not m["tabsCut"], f"{where}: tab names cut {m['tabsCut']}"
         assert not m["mastheadOverlap"] and not m["clipped"], f"{where}: masthead {m}"
         if tab == "Library":
             assert m["headers"] and all(n == 1 for _, n in m["headers"]), f"{where}: headers broken {m['headers']}"

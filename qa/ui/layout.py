@@ -158,7 +158,7 @@ def layout(status_html: str, max_file_mb: float, assistant_of: Callable | None =
                     '<span class="nd-tagline">Answers from your articles, with sources you can check</span></div>',
                     elem_id="nd-brand-block")
             parts["status"] = gr.HTML(status_html, elem_id="nd-status-block")
-        with gr.Tabs(elem_id="nd-tabs") as parts["tabs"]:
+        with gr.Tabs(elem_id="nd-tabs", overflow_behavior="wrap") as parts["tabs"]:  # no tab hidden in a menu
             parts.update(ask_tab())
             parts.update(library_tab())
             parts.update(timeline_tab())
