@@ -89,6 +89,11 @@ def stoppable(signal: StopSignal | None):
         _watching.reset(token)
 
 
+def watched_signal() -> StopSignal | None:
+    """The signal of the request being run in this thread (None outside :func:`stoppable`)."""
+    return _watching.get()
+
+
 def check_stop() -> None:
     """Raise :class:`Stopped` when the request being run has been stopped (for model calls that write no tokens,
     such as a yes/no read from the logits)."""
