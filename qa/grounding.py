@@ -18,6 +18,7 @@ from qa.language import fold, stopwords
 
 _NUMBER = re.compile(r"\d+(?:[ \u202f\u00a0.,]\d{3})*(?:[.,]\d+)?")
 _NAME = re.compile(r"[A-ZÀ-ÖØ-Þ][\w’'-]{2,}(?:\s+[A-ZÀ-ÖØ-Þ][\w’'-]{2,})*")
+_SHORT_ACRONYM = re.compile(r"(?<![\w’'-])[A-ZÀ-ÖØ-Þ]{2}(?![\w’'-])")  # "RT", "UE": too short for _NAME
 _SENTENCE_START = re.compile(r"(?:^|[.!?:«“\"]\s*)$")
 NOT_FOUND = "NOT_FOUND"
 
@@ -151,6 +152,9 @@ def unsupported_facts(answer: str, evidence: str, question: str = "", check_name
             supported = 2 * matched >= len(words) or words[-1] in haystack or set(words) <= translated
         if not supported:
             missing.append(name)
+    if check_names:  # a two-letter acronym names a body as well ("RT", the article's publisher, is not Reuters)
+        words = set(re.findall(r"\w+", haystack))
+        missing += sorted({a for a in _SHORT_ACRONYM.findall(answer) if fold(a) not in words})
     return missing
 
 

