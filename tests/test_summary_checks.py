@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from conftest import SAMPLES
 
+from qa.front_matter import front_matter
 from qa.summaries import Summarizer, Summary
 from qa.summaries.entities import ArticleNames, article_names, parse_translations
 from qa.summaries.headline import headline_facts, missing_facts, twin_figures, unqualified_figures
@@ -16,7 +17,8 @@ from qa.summaries.wording import mark_translated_quotations, untranslated_words
 from tests.scripted import Scripted
 from tests.test_summaries import sample
 
-NATO_TITLE, NATO_TEXT = (SAMPLES / "otan-guerre-nucleaire-fr.txt").read_text(encoding="utf-8").split("\n", 1)
+NATO_TITLE, NATO_TEXT = front_matter((SAMPLES / "otan-guerre-nucleaire-fr.txt").read_text(encoding="utf-8"))[1].split(
+    "\n", 1)  # the article after its source and date
 NATO_NAMES = ("OTAN => NATO | North Atlantic Treaty Organization\n"
               "ONU => the United Nations | UN\n"
               "Assemblée => Assembly | General Assembly\nRussie => Russia | Russian\nMoscou => Moscow\nPoutine => Putin\n"
