@@ -18,6 +18,26 @@ def printable(text: str) -> str:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+class Quoted(BaseModel):
+    """Text quoted from a stored article, with where it comes from: ``quote == article.text[start:end]``."""
+
+    article_id: str
+    title: str
+    source: str | None = None
+    date: str | None = None
+    lang: str | None = None
+    quote: str
+    start: int
+    end: int
+
+    @classmethod
+    def of(cls, passage, quote: str, start: int, end: int, **fields):
+        """``quote`` (``text[start:end]`` of the article of ``passage``, a retrieved passage), with its article's
+        title, source, date and language."""
+        return cls(article_id=passage.article_id, title=passage.title, source=passage.source, date=passage.date,
+                   lang=passage.lang, quote=quote, start=start, end=end, **fields)
+
+
 class Article(BaseModel):
     """One news article, cleaned, as stored."""
 

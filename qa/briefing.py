@@ -24,6 +24,7 @@ import time
 from pydantic import BaseModel, Field
 
 from qa import prompts
+from qa.articles import Quoted
 from qa.citations import cited_numbers, strip_citations
 from qa.grounding import unsupported_facts
 from qa.keyword import tokenize
@@ -36,18 +37,10 @@ BRIEF_TOKENS = 520
 SEARCHED = 40  # candidate chunks searched for the stories about the subject
 
 
-class BriefSource(BaseModel):
+class BriefSource(Quoted):
     """A passage the brief cites as [n]: ``quote == article.text[start:end]``."""
 
     n: int
-    article_id: str
-    title: str
-    source: str | None = None
-    date: str | None = None
-    lang: str | None = None
-    quote: str
-    start: int
-    end: int
 
 
 class Person(BaseModel):
@@ -212,9 +205,7 @@ def make_brief(assistant, subject: str, language: str, *, events: bool = True, o
     by_n = {p.n: p for p in passages}
     result.overview, result.facts, result.people = written["overview"], written["facts"], written["people"]
     result.dropped = check.dropped
-    result.sources = [BriefSource(n=n, article_id=by_n[n].article_id, title=by_n[n].title, source=by_n[n].source,
-                                  date=by_n[n].date, lang=by_n[n].lang, quote=by_n[n].text, start=by_n[n].start,
-                                  end=by_n[n].end) for n in cited]
+    result.sources = [BriefSource.of(by_n[n], by_n[n].text, by_n[n].start, by_n[n].end, n=n) for n in cited]
     result.read = list(dict.fromkeys(p.article_id for p in passages))
     if events:
         if on_progress:

@@ -23,6 +23,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from qa import prompts
+from qa.articles import Quoted
 from qa.claims import Comparison, Disagreement, compare, is_claim
 from qa.embeddings import embed_array
 from qa.keyword import tokenize
@@ -45,17 +46,9 @@ SAME_SUBJECT = 0.6
 MIN_SIMILARITY = 0.3
 
 
-class Evidence(BaseModel):
+class Evidence(Quoted):
     """An article sentence cited for a verdict, with its article offsets (``quote == text[start:end]``)."""
 
-    article_id: str
-    title: str
-    source: str | None = None
-    date: str | None = None
-    lang: str | None = None
-    quote: str
-    start: int
-    end: int
     disagreements: list[Disagreement] = Field(default_factory=list, description="the draft's value and the "
                                               "article's, side by side (contradicted)")
     probability: float | None = Field(None, description="the model's probability that it states the same fact")
@@ -108,10 +101,8 @@ class Candidate(BaseModel):
     window: str = ""
 
     def evidence(self, probability: float | None = None) -> Evidence:
-        p = self.passage
-        return Evidence(article_id=p.article_id, title=p.title, source=p.source, date=p.date, lang=p.lang,
-                        quote=self.quote, start=self.start, end=self.end, probability=probability,
-                        disagreements=self.comparison.disagreements)
+        return Evidence.of(self.passage, self.quote, self.start, self.end, probability=probability,
+                           disagreements=self.comparison.disagreements)
 
     @property
     def same_subject(self) -> bool:
