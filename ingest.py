@@ -16,7 +16,7 @@ import sys
 import time
 from datetime import datetime
 
-from qa.cli import ProgressBar, add_store_option, open_assistant
+from qa.cli.common import ProgressBar, add_store_option, open_assistant
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,16 +40,16 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.paths or args.delete or args.rebuild):
         parser.error("give PATHs or URLs to ingest, --delete ID or --rebuild")
 
-    from qa.web import is_url
+    from qa.ingest.web import is_url
 
     urls = [p for p in args.paths if is_url(p)]
     paths = [p for p in args.paths if not is_url(p)]
     if args.watch is not None and (not urls or args.watch <= 0):
         parser.error("--watch MINUTES needs URLs to fetch and a number of minutes above 0")
 
-    from qa.ingestion import IngestReport
-    from qa.llm import ModelUnavailableError
-    from qa.store import StoreError
+    from qa.ingest.ingestion import IngestReport
+    from qa.models.llm import ModelUnavailableError
+    from qa.store.store import StoreError
 
     status = 0
     assistant = open_assistant(args)
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print_problems(report) -> None:
-    from qa.articles import printable
+    from qa.store.articles import printable
 
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -127,8 +127,8 @@ def _combined(first, second):
 def _watch(assistant, urls: list[str], minutes: float, *, as_json: bool, status: int) -> int:
     """Fetch ``urls`` again every ``minutes`` (only what changed) until Ctrl-C: one summary line a round (its
     problems on stderr). The exit status is the last round's."""
-    from qa.llm import ModelUnavailableError
-    from qa.store import StoreError
+    from qa.models.llm import ModelUnavailableError
+    from qa.store.store import StoreError
 
     print(f"watching {len(urls)} address{'es' if len(urls) > 1 else ''} every {minutes:g} min; Ctrl-C stops",
           file=sys.stderr, flush=True)

@@ -140,9 +140,9 @@ QUERIES = [json.loads(line)["question"] for line in (ROOT / "data/eval/hard.json
 
 def step_search(args) -> None:
     from qa import Assistant
-    from qa.articles import Article
-    from qa.ingestion import Ingestor
-    from qa.retrieval import hybrid_search
+    from qa.store.articles import Article
+    from qa.ingest.ingestion import Ingestor
+    from qa.retrieval.search import hybrid_search
 
     figures: dict = {}
     with chroma_server(args.server_path) as (url, server), tempfile.TemporaryDirectory() as tmp:

@@ -19,10 +19,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa import Assistant  # noqa: E402
-from qa.evaluation import load_evalset  # noqa: E402
-from qa.language import question_language  # noqa: E402
-from qa.metrics import evidence_hit  # noqa: E402
-from qa.retrieval import SENTENCE_WEIGHTS, _sentence_vectors, evidence_passages  # noqa: E402
+from qa.evaluation.runs import load_evalset  # noqa: E402
+from qa.text.language import question_language  # noqa: E402
+from qa.evaluation.metrics import evidence_hit  # noqa: E402
+from qa.retrieval.search import SENTENCE_WEIGHTS, _sentence_vectors, evidence_passages  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 KS = (1, 3, 5, 10)

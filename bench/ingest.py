@@ -18,10 +18,10 @@ from pathlib import Path
 
 from common import corpus_records, write_results
 
-from qa.embeddings import embed_array, embedder_name, get_embedder
-from qa.ingestion import ingest_paths
+from qa.models.embeddings import embed_array, embedder_name, get_embedder
+from qa.ingest.ingestion import ingest_paths
 from qa.settings import get_settings
-from qa.store import Store
+from qa.store.store import Store
 
 
 def main() -> None:
@@ -48,7 +48,7 @@ def main() -> None:
         first_s = time.perf_counter() - t0
 
         # the embedder alone, on exactly the texts the ingestion embedded
-        from qa.ingestion import embedding_text
+        from qa.ingest.ingestion import embedding_text
 
         texts = [embedding_text(c.title, c.text) for c in store.iter_all_chunks()]
         def embed_all() -> float:

@@ -21,12 +21,12 @@ from pathlib import Path
 from common import ROOT, write_results
 
 from qa import Assistant
-from qa.articles import Article
-from qa.evaluation import evaluate_retrieval, load_evalset
-from qa.ingestion import Ingestor
-from qa.keyword import tokenize
-from qa.retrieval import fuse
-from qa.store import StoredChunk
+from qa.store.articles import Article
+from qa.evaluation.runs import evaluate_retrieval, load_evalset
+from qa.ingest.ingestion import Ingestor
+from qa.store.keyword import tokenize
+from qa.retrieval.search import fuse
+from qa.store.store import StoredChunk
 
 
 class Bm25s:
@@ -49,7 +49,7 @@ class Bm25s:
 
 
 def hybrid(store, embedder, keyword, query: str, k: int = 20, depth: int = 40) -> list[StoredChunk]:
-    from qa.embeddings import embed_array
+    from qa.models.embeddings import embed_array
 
     dense = store.search(embed_array(embedder, [query])[0], depth)
     return fuse([(dense, 1.0), (keyword(query, depth), 1.0)])[:k]

@@ -1,4 +1,4 @@
-"""Who said what (qa/quotes/): attribution accuracy, recall and speed against hand-labelled quotes.
+"""Who said what (qa/news/quotes/): attribution accuracy, recall and speed against hand-labelled quotes.
 
     python bench/quotes.py [--store DIR] [--split dev|test|all] [--person NAME ...]
 
@@ -14,7 +14,7 @@ work and are the held-out set of the figures reported (never tuned on).
 
 - recall: labelled quotes with a named speaker that the extractor finds (a quotation whose span holds the
   label's opening) *with* a speaker;
-- attribution accuracy: of those, the share whose speaker is the labelled one (:func:`qa.quotes.speaker_matches`);
+- attribution accuracy: of those, the share whose speaker is the labelled one (:func:`qa.news.quotes.speaker_matches`);
 - wrongly named: quotes of nobody named that the extractor gives to someone;
 - speed: ``python -m qa quotes``'s search (Assistant.quotes) for a few people over the whole store, cold (first
   search of the process: every article is read) and warm.
@@ -47,7 +47,7 @@ def article_text(store, article_id: str) -> str:
 
 
 def score(rows: list[dict], store) -> dict:
-    from qa.quotes import extract, speaker_matches
+    from qa.news.quotes import extract, speaker_matches
 
     cache: dict[str, tuple[str, list]] = {}
     counts: Counter = Counter()
@@ -122,7 +122,7 @@ def main() -> None:
                         "articles: no embedder, no model, about a second)")
     args = parser.parse_args()
 
-    from qa.store import Store
+    from qa.store.store import Store
 
     rows = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
     store = Store(args.store, "any", create=False, check_embedder=False)

@@ -13,8 +13,8 @@ import argparse
 from common import ROOT, write_results
 
 from qa import Assistant
-from qa.evaluation import evaluate_retrieval, load_evalset, plot_recall
-from qa.retrieval import dense_search, hybrid_search
+from qa.evaluation.runs import evaluate_retrieval, load_evalset, plot_recall
+from qa.retrieval.search import dense_search, hybrid_search
 
 
 def main() -> None:

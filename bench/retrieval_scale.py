@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 from common import corpus_records, write_results
 
-from qa.articles import Article
-from qa.chunking import chunk_article
-from qa.cleaning import clean_text
-from qa.embeddings import embedder_name, get_embedder
-from qa.retrieval import hybrid_search
+from qa.store.articles import Article
+from qa.ingest.chunking import chunk_article
+from qa.text.cleaning import clean_text
+from qa.models.embeddings import embedder_name, get_embedder
+from qa.retrieval.search import hybrid_search
 from qa.settings import get_settings
-from qa.store import Store
+from qa.store.store import Store
 
 QUESTIONS = ["Combien d'euros pour les soignants ?", "Who interviewed Jens Stoltenberg?", "grève SNCF retraites",
              "Quel est le bilan de l'incendie près de Marseille ?", "Emmanuel Macron gilets jaunes", "hydroxychloroquine",

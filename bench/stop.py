@@ -21,8 +21,8 @@ from pathlib import Path
 from common import ROOT, write_results
 
 from qa import Assistant
-from qa.answers import Found
-from qa.stop import StopSignal, Stopped
+from qa.answers.checking import Found
+from qa.models.stop import StopSignal, Stopped
 from qa.ui.controller import NewsdeskUI, Waiting
 from qa.ui.progress import Tick
 

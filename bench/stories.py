@@ -1,4 +1,4 @@
-"""Wire copies grouped into stories (qa/stories.py): precision, recall and cost.
+"""Wire copies grouped into stories (qa/ingest/stories.py): precision, recall and cost.
 
     python bench/stories.py [--synthetic 400] [--corpus-articles 40000] [--store-articles 10000]
                             [--embed-articles 150]
@@ -37,9 +37,9 @@ from contextlib import closing
 
 from common import CORPUS, ROOT, write_results
 
-from qa.cleaning import clean_text
-from qa.sentences import sentences
-from qa.stories import THRESHOLD, Fingerprint, StoryMatcher
+from qa.text.cleaning import clean_text
+from qa.text.sentences import sentences
+from qa.ingest.stories import THRESHOLD, Fingerprint, StoryMatcher
 
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 PAIRS = ROOT / "data" / "eval" / "stories-pairs.jsonl"
@@ -88,9 +88,9 @@ def labelled(by_id: dict[str, dict]) -> dict:
 
 def shingle_variants(by_id: dict[str, dict]) -> dict:
     """Other ways of comparing, on the same labels: shingles of 3 to 7 words, or of 2 to 4 keyword stems
-    (qa.keyword.tokenize), by Jaccard or by containment (shared / smaller set): the best F1 of each."""
-    from qa.keyword import tokenize
-    from qa.language import fold
+    (qa.store.keyword.tokenize), by Jaccard or by containment (shared / smaller set): the best F1 of each."""
+    from qa.store.keyword import tokenize
+    from qa.text.language import fold
 
     def words(text):
         return re.findall(r"\w+", fold(text).replace("'", " "))
@@ -284,8 +284,8 @@ def store_cost(records: list[dict], stored: int, asked: int = 1000) -> dict:
 
     import numpy as np
 
-    from qa.articles import Article
-    from qa.store import Store, StoryKey
+    from qa.store.articles import Article
+    from qa.store.store import Store, StoryKey
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(tmp, "bench-stories")
@@ -310,10 +310,10 @@ def store_cost(records: list[dict], stored: int, asked: int = 1000) -> dict:
 
 
 def embedding_cost(records: list[dict], n: int) -> dict:
-    from qa.articles import Article
-    from qa.chunking import chunk_article
-    from qa.embeddings import embed_array, embedder_name, get_embedder
-    from qa.ingestion import embedding_text
+    from qa.store.articles import Article
+    from qa.ingest.chunking import chunk_article
+    from qa.models.embeddings import embed_array, embedder_name, get_embedder
+    from qa.ingest.ingestion import embedding_text
     from qa.settings import get_settings
 
     settings = get_settings()

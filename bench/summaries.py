@@ -5,7 +5,7 @@
 The sample is the first ``--docs`` documents of ``orangesum/abstract-test/`` (the OrangeSum Abstract test
 set: line i of every file is the same document). The model reads the document text only, through the
 same code as ``assistant.summarize(..., style="abstract")`` (budget, generation, fact check); the gold
-abstracts are read only to score. ROUGE uses ``qa.metrics.rouge_scores`` (Unicode words, accents kept,
+abstracts are read only to score. ROUGE uses ``qa.evaluation.metrics.rouge_scores`` (Unicode words, accents kept,
 no stemming). Also reported: the first sentence of the document (lead-1), seconds per summary, and how
 many summaries hold a number or name that is not in the document (ours after the check, and the
 published BARThez / mBARThez outputs under the same check).
@@ -22,10 +22,10 @@ from pathlib import Path
 
 from common import CORPUS, RESULTS, write_results
 
-from qa.llm import get_chat_model, model_id
-from qa.metrics import rouge_scores
+from qa.models.llm import get_chat_model, model_id
+from qa.evaluation.metrics import rouge_scores
 from qa.settings import get_settings
-from qa.sentences import sentences
+from qa.text.sentences import sentences
 from qa.summaries import Evidence, Summarizer, clean_output
 
 TEST = CORPUS / "orangesum" / "abstract-test"

@@ -28,7 +28,7 @@ import time
 
 from common import RESULTS, corpus_records, write_results
 
-from qa.llm import get_chat_model, model_id
+from qa.models.llm import get_chat_model, model_id
 from qa.settings import get_settings
 from qa.summaries import Summarizer, clean_output
 from qa.summaries.headline import headline_facts, missing_facts, twin_figures, unqualified_figures

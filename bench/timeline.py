@@ -12,7 +12,7 @@ subject, or not what the sentence says), then count with ``--count FILE``.
 
     python bench/timeline.py --dates data/eval/timeline_dates.jsonl
 
-scores the date resolution (qa/timeline/dates.py, tense.py: no model) on the labelled sentences: for each, the
+scores the date resolution (qa/news/timeline/dates.py, tense.py: no model) on the labelled sentences: for each, the
 date its date words resolve to from its article's date and its tense, and its status (done, planned, cancelled),
 against the date and status read by hand; per split (``dev``: the issue's cases, read while the rules were
 written; ``heldout``: the rest), with every miss printed. Writes bench/results/timeline-dates.json.
@@ -83,7 +83,7 @@ def duplicates(events) -> list[list[int]]:
 
 def score_dates(path: Path) -> dict:
     """Date right and status right, per split, of the labelled sentences of ``path`` (see the module's text)."""
-    from qa.timeline import resolve_date
+    from qa.news.timeline import resolve_date
 
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     totals: dict[str, Counter] = {}

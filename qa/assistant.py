@@ -14,26 +14,26 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel, ConfigDict, Field
 
-from qa import prompts
-from qa.answers import (Answer, Checked, Found, answer_schema, check, confirmed, finalize, format_history,
+from qa.models import prompts
+from qa.answers.checking import (Answer, Checked, Found, answer_schema, check, confirmed, finalize, format_history,
                         judge_input, needs_translation, number_sentences, parse_reply, prompt_inputs,
                         verification_inputs)
-from qa.articles import Article
-from qa.embeddings import embedder_name, get_embedder
-from qa.grounding import is_refusal, unsupported_facts
-from qa.ingestion import IngestReport, ProgressCallback, ingest_files, ingest_paths, ingest_urls, rebuild
-from qa.language import question_language
-from qa.llm import LocalChatModel, get_chat_model, model_errors, model_label, structured, yes_probability
-from qa.retrieval import Filters, Passage, evidence_passages, hybrid_search, with_versions
+from qa.store.articles import Article
+from qa.models.embeddings import embedder_name, get_embedder
+from qa.text.facts import is_refusal, unsupported_facts
+from qa.ingest.ingestion import IngestReport, ProgressCallback, ingest_files, ingest_paths, ingest_urls, rebuild
+from qa.text.language import question_language
+from qa.models.llm import LocalChatModel, get_chat_model, model_errors, model_label, structured, yes_probability
+from qa.retrieval.search import Filters, Passage, evidence_passages, hybrid_search, with_versions
 from qa.settings import Settings, get_settings
-from qa.store import ArticleInfo, NoArticlesError, Store, StoredChunk
+from qa.store.store import ArticleInfo, NoArticlesError, Store, StoredChunk
 
 History = list[tuple[str, str]]
 
 
 def _model_call(method: Callable) -> Callable:
     """Run ``method`` (a function or a generator) with a hosted endpoint's failures turned into one clear
-    :class:`~qa.llm.ModelUnavailableError` (see :func:`qa.llm.model_errors`)."""
+    :class:`~qa.models.llm.ModelUnavailableError` (see :func:`qa.models.llm.model_errors`)."""
     if inspect.isgeneratorfunction(method):
         @functools.wraps(method)
         def generator(self, *args, **kwargs):
@@ -155,8 +155,8 @@ class Assistant:
 
     def articles(self, search: str | None = None) -> list[ArticleInfo]:
         """The stored articles, newest first; with ``search``, those about it, best first, each with its
-        matching ``sentence`` (:func:`qa.library.search_articles`)."""
-        from qa.library import search_articles
+        matching ``sentence`` (:func:`qa.retrieval.library.search_articles`)."""
+        from qa.retrieval.library import search_articles
 
         return search_articles(self.store, self.embedder, search) if search and search.strip() else \
             self.store.list_articles()
@@ -319,7 +319,7 @@ class Assistant:
 
     def _judge(self, asked: Asked) -> Asked:
         """The judge: the model's probability that each passage answers the question (``Asked.judged``), a
-        second opinion on where the answer is (see :func:`qa.answers.confirmed`). Asked only when the
+        second opinion on where the answer is (see :func:`qa.answers.checking.confirmed`). Asked only when the
         verification does not confirm an answer (it decides nothing otherwise): once per question."""
         if asked.judged or not (self.settings.judge_passages and asked.passages):
             return asked  # judged already, or nothing to judge
@@ -367,7 +367,7 @@ class Assistant:
     @_model_call
     def stream(self, question: str, history: History | None = None,
                filters: Filters | None = None) -> Iterator[Found | Answer]:
-        """Yield what was found first (:class:`~qa.answers.Found`: the passages the model is about to read), then
+        """Yield what was found first (:class:`~qa.answers.checking.Found`: the passages the model is about to read), then
         the checked :class:`Answer`. The answer is shown only once checked: nothing shown is taken back."""
         asked = self._prepare(Asked(question=question, history=history or [], filters=filters))
         yield Found(question=asked.question, language=asked.language, passages=asked.passages)
@@ -419,18 +419,18 @@ class Assistant:
 
         return summarize_all(self.store, self.llm, self.settings, style=style, show_progress=show_progress)
 
-    # ------------------------------------------------------------ story timeline (qa/timeline.py)
+    # ------------------------------------------------------------ story timeline (qa/news/timeline.py)
     @_model_call
     def timeline(self, query: str, language: str | None = None, filters: Filters | None = None,
                  on_progress: Callable[[int, int], None] | None = None):
-        """The :class:`qa.timeline.Timeline` of a subject ("Carlos Ghosn", "l'incendie de Notre-Dame"): the
+        """The :class:`qa.news.timeline.Timeline` of a subject ("Carlos Ghosn", "l'incendie de Notre-Dame"): the
         dated events the stored articles report about it, oldest first, each one short sentence in
         ``language`` (ISO code or name; default: the query's, or for a bare name the collection's main one)
         cited to its sentence, its date and numbers checked against its passage. One short model call per
         article read (every article that names the subject, up to ``QA_TIMELINE_MAX_ARTICLES``);
         ``on_progress(done, total)`` is called before each and at the end."""
         from qa.summaries import language_code
-        from qa.timeline import make_timeline, subject_language
+        from qa.news.timeline import make_timeline, subject_language
 
         query = (query or "").strip()
         if not query:
@@ -443,21 +443,21 @@ class Assistant:
         return make_timeline(query, language, chunks, self.store, self.embedder, self.llm, self.settings,
                              translations=translations, on_progress=on_progress)
 
-    # ------------------------------------------------------------ who said what (qa/quotes/)
+    # ------------------------------------------------------------ who said what (qa/news/quotes/)
     def quotes(self, person: str, words: list[str] | None = None,
                on_progress: Callable[[int, int], None] | None = None):
-        """The :class:`qa.quotes.Quotes` of ``person`` (a name or a surname alone, accents and case aside): their
+        """The :class:`qa.news.quotes.Quotes` of ``person`` (a name or a surname alone, accents and case aside): their
         direct quotations in the stored articles, newest first, one per story; ``words`` keeps those holding them.
         Patterns, no model: found on demand in a few seconds at most."""
-        from qa.quotes import find_quotes
+        from qa.news.quotes import find_quotes
 
         self._require_articles()
         return find_quotes(self.store, person, words, on_progress=on_progress)
-    # ------------------------------------------------------------ checking a draft (qa/factcheck.py)
+    # ------------------------------------------------------------ checking a draft (qa/news/factcheck.py)
     @_model_call
     def stream_check(self, text: str):
-        """Yield each sentence of ``text`` with its verdict (:class:`qa.factcheck.CheckedSentence`), in order."""
-        from qa.factcheck import check_sentences, draft_spans
+        """Yield each sentence of ``text`` with its verdict (:class:`qa.news.factcheck.CheckedSentence`), in order."""
+        from qa.news.factcheck import check_sentences, draft_spans
 
         draft_spans(text, self.settings.max_check_sentences)  # an empty or too long draft: said before any search
         self._require_articles()
@@ -466,8 +466,8 @@ class Assistant:
     @_model_call
     def check(self, text: str, on_progress: Callable[[int, int], None] | None = None):
         """Check a draft against the stored articles: each sentence ``supported``, ``contradicted``, ``not_found``
-        or ``no_claim``, with the article sentences cited (:class:`qa.factcheck.DraftCheck`)."""
-        from qa.factcheck import DraftCheck, draft_spans
+        or ``no_claim``, with the article sentences cited (:class:`qa.news.factcheck.DraftCheck`)."""
+        from qa.news.factcheck import DraftCheck, draft_spans
 
         began, total, out = time.perf_counter(), len(draft_spans(text, self.settings.max_check_sentences)), []
         for checked in self.stream_check(text):
@@ -476,13 +476,13 @@ class Assistant:
                 on_progress(len(out), total)
         return DraftCheck(sentences=out, seconds=round(time.perf_counter() - began, 3))
 
-    # ------------------------------------------------------------ briefing a subject (qa/briefing.py)
+    # ------------------------------------------------------------ briefing a subject (qa/news/briefing.py)
     @_model_call
     def brief(self, subject: str, language: str | None = None, *, events: bool = True,
               on_progress: Callable[[int, int], None] | None = None):
-        """A :class:`qa.briefing.Brief` of a person, organisation, place or event: the stories about it, an
+        """A :class:`qa.news.briefing.Brief` of a person, organisation, place or event: the stories about it, an
         overview, key facts, who is who and (``events``) the dated events, every line cited [n] to a passage."""
-        from qa.briefing import make_brief
+        from qa.news.briefing import make_brief
         from qa.summaries import language_code
 
         subject = (subject or "").strip()

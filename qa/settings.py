@@ -128,7 +128,7 @@ class Settings(BaseSettings):
                                  "passages are shown in the judge's order. Off by default: on the dev split it "
                                  "confirmed one right and one wrong answer (docs/benchmarks.md)")
 
-    # checking a draft (python -m qa check, qa/factcheck.py)
+    # checking a draft (python -m qa check, qa/news/factcheck.py)
     max_check_sentences: int = Field(60, ge=1, description="Sentences a draft may have to be checked at once (each "
                                      "claim is one search and one or two short model calls)")
 

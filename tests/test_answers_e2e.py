@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 
 from qa import Assistant, Filters
-from qa.bundled import assemble
+from qa.models.bundled import assemble
 from tests.conftest import ROOT, free_port, run_cli
 
 
@@ -148,7 +148,7 @@ def test_filters_restrict_the_sources_of_an_answer(small):
 def test_chain_is_a_runnable(small):
     from langchain_core.runnables import Runnable
 
-    from qa.answers import Answer, Found
+    from qa.answers.checking import Answer, Found
 
     chain = small.chain
     assert isinstance(chain, Runnable)
@@ -163,7 +163,7 @@ def test_chain_is_a_runnable(small):
 
 
 def test_empty_store_gives_a_clear_error(tmp_path):  # raised before any model is loaded
-    from qa.store import NoArticlesError
+    from qa.store.store import NoArticlesError
 
     with pytest.raises(NoArticlesError, match="No articles"):
         Assistant(store_dir=tmp_path / "empty", bundled_model="qwen2.5-0.5b").ask("Bonjour ?")
@@ -234,7 +234,7 @@ def test_hosted_openai_compatible_endpoint(store_dir, llama_server):
 
 
 def test_hosted_endpoint_down_gives_a_clear_error(store_dir):  # no model: the endpoint does not answer
-    from qa.llm import ModelUnavailableError
+    from qa.models.llm import ModelUnavailableError
 
     down = Assistant(store_dir=store_dir, llm="openai", openai_base_url=f"http://127.0.0.1:{free_port()}/v1",
                      openai_model="x", translate_queries=False, request_timeout=5)

@@ -9,8 +9,8 @@ import sqlite3
 
 import pytest
 from qa import Assistant
-from qa.retrieval import Filters
-from qa.store import Store, StoreError
+from qa.retrieval.search import Filters
+from qa.store.store import Store, StoreError
 from tests.conftest import SAMPLES, SEED, fixture_records, free_port, run_cli, server_url, write_jsonl
 
 
@@ -120,7 +120,7 @@ def test_export_then_import_into_a_server_embeds_nothing(chroma_server, tmp_path
     url = server_url(chroma_server)
     target = Assistant(store_dir=tmp_path / "host", chroma_url=url)
     target.__dict__["embedder"] = _NoEmbedding(target.embedder)  # an import embeds nothing
-    from qa.transfer import import_store
+    from qa.ingest.transfer import import_store
 
     counts = import_store(target.store, out)
     assert counts == {"imported": header["articles"], "unchanged": 0}
@@ -137,7 +137,7 @@ def test_export_then_import_into_a_server_embeds_nothing(chroma_server, tmp_path
 def test_an_export_of_another_embedder_or_not_an_export_is_refused(assistant, tmp_path):
     assistant.ingest([SEED])
     out = tmp_path / "x.jsonl.gz"
-    from qa.transfer import export_store, import_store
+    from qa.ingest.transfer import export_store, import_store
 
     export_store(assistant.store, out)
     other = Store(tmp_path / "other", "sentence-transformers/all-MiniLM-L6-v2")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from qa import Assistant
-from qa.articles import Article
-from qa.chunking import bounded_chunks, chunk_article
-from qa.tokens import get_encoding
+from qa.store.articles import Article
+from qa.ingest.chunking import bounded_chunks, chunk_article
+from qa.text.tokens import get_encoding
 from tests.conftest import write_jsonl
 from tests.test_hardening import ARTICLES, ingest, qa, store  # noqa: F401
 
@@ -62,7 +62,7 @@ def test_real_articles_are_cut_as_before():
     recursive splitter as it always was (same places)."""
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from qa.chunking import _SEPARATORS
+    from qa.ingest.chunking import _SEPARATORS
     from tests.conftest import fixture_records
 
     records = sorted(fixture_records("english-news.jsonl"), key=lambda r: -len(r["text"]))[:3]
@@ -106,7 +106,7 @@ def test_one_huge_article_does_not_hold_up_the_others(tmp_path, capsys, monkeypa
 
 def test_an_ingestion_stopped_early_keeps_its_first_articles(tmp_path):
     """Killed before 256 chunks were read, a run used to keep nothing: the first batches are small."""
-    from qa.ingestion import Ingestor
+    from qa.ingest.ingestion import Ingestor
     from qa.settings import get_settings
 
     assistant = Assistant(store_dir=tmp_path / "store")

@@ -1,5 +1,5 @@
-from qa.cleaning import clean_text, normalize_date
-from qa.language import detect_language
+from qa.text.cleaning import clean_text, normalize_date
+from qa.text.language import detect_language
 from tests.conftest import SEED
 
 

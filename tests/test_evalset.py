@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.metrics import answer_matches, evidence_hit
+from qa.evaluation.metrics import answer_matches, evidence_hit
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL = ROOT / "data" / "eval"
@@ -109,7 +109,7 @@ def test_evidence_is_verbatim_in_corpus(questions, corpus_texts):
 @needs_corpus
 def test_evidence_survives_ingestion_cleaning(questions, corpus_texts):
     """The store keeps cleaned text; every evidence must still be found in it."""
-    from qa.cleaning import clean_text
+    from qa.text.cleaning import clean_text
 
     answered = [q for q in questions if q["article_id"] is not None]
     assert answered
@@ -118,7 +118,7 @@ def test_evidence_survives_ingestion_cleaning(questions, corpus_texts):
 
 
 def test_spread_sample_keeps_every_kind(questions):
-    from qa.evaluation import spread_sample
+    from qa.evaluation.runs import spread_sample
 
     sample = spread_sample(questions, 40)
     assert len(sample) == 40 and sample[0] is questions[0]
@@ -171,7 +171,7 @@ def _check_written_the_hard_way(q: dict, used: set) -> None:
 
 
 def _check_verbatim_in_the_cleaned_corpus(rows: list[dict]) -> None:
-    from qa.cleaning import clean_text
+    from qa.text.cleaning import clean_text
 
     texts = _texts_of({q["article_id"] for q in rows if q["article_id"]})
     for q in rows:

@@ -1,5 +1,5 @@
-"""Checking a draft: the deterministic comparison of a claim with an article sentence (qa/claims.py), the
-verdicts and their wiring (qa/factcheck.py) with a scripted model on a real store, the command line, and an
+"""Checking a draft: the deterministic comparison of a claim with an article sentence (qa/news/claims.py), the
+verdicts and their wiring (qa/news/factcheck.py) with a scripted model on a real store, the command line, and an
 end-to-end check with the bundled model (slow)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sys
 
 import pytest
 from qa import Assistant
-from qa.claims import compare, facts_of, is_claim
-from qa.factcheck import draft_spans
+from qa.news.claims import compare, facts_of, is_claim
+from qa.news.factcheck import draft_spans
 from tests.conftest import ROOT, run_cli
 from tests.scripted import Scripted
 

@@ -125,7 +125,7 @@ def test_names_notes_and_duplicates(tmp_path, capsys):
 
 
 def test_the_embedder_hint_names_a_setting_that_works(store, capsys, monkeypatch):
-    from qa.embeddings import embedder_setting
+    from qa.models.embeddings import embedder_setting
 
     assert embedder_setting("sentence-transformers/all-MiniLM-L6-v2") == "all-minilm-l6-v2"
     assert embedder_setting("use-multilingual-v3") == "use-multilingual"

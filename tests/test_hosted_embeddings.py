@@ -13,12 +13,12 @@ import httpx
 import numpy as np
 import pytest
 
-from qa.embeddings import HostedEmbeddings, embed_array, embedder_setting, get_embedder
-from qa.ingestion import Ingestor, embedding_text
-from qa.llm import ModelUnavailableError
-from qa.readers import Limits, iter_records
-from qa.retrieval import dense_search
-from qa.store import EmbedderMismatchError
+from qa.models.embeddings import HostedEmbeddings, embed_array, embedder_setting, get_embedder
+from qa.ingest.ingestion import Ingestor, embedding_text
+from qa.models.llm import ModelUnavailableError
+from qa.ingest.readers import Limits, iter_records
+from qa.retrieval.search import dense_search
+from qa.store.store import EmbedderMismatchError
 from tests.conftest import fixture_records, free_port, run_cli, write_jsonl
 
 MODEL = "qwen-embed"
@@ -40,7 +40,7 @@ class EmbeddingServer:
     with a metadata override."""
 
     def __init__(self, log: Path, pooled: bool = True):
-        from qa.bundled import assemble
+        from qa.models.bundled import assemble
         from qa.settings import get_settings
 
         self.log, self.port = log, free_port()

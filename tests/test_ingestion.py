@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from qa.chunking import chunk_article
-from qa.store import EmbedderMismatchError, Store
-from qa.tokens import count_tokens
+from qa.ingest.chunking import chunk_article
+from qa.store.store import EmbedderMismatchError, Store
+from qa.text.tokens import count_tokens
 from tests.conftest import FIXTURES, SAMPLES, SEED, fixture_records, run_cli, write_jsonl
 
 
@@ -55,7 +55,7 @@ def test_seed_article_cleaned_and_chunked_with_offsets(assistant, settings):
 
 
 def test_chunk_overlap_carries_short_sentences():
-    from qa.articles import Article
+    from qa.store.articles import Article
 
     sentences = [f"Phrase numéro {i} du texte." for i in range(60)]
     article = Article(id="x", title="t", text=" ".join(sentences))
@@ -83,7 +83,7 @@ def test_html_pages_main_text_metadata_and_quality(assistant, tmp_path):
     assert report.ok and report.added == 8
     gold = {r["id"]: r for r in fixture_records("orangesum-html-records.jsonl")}
     assert set(gold) == {page.stem for page in HTML_PAGES}
-    from qa.cleaning import clean_text
+    from qa.text.cleaning import clean_text
 
     found_sentences = total_sentences = 0
     articles = assistant.articles()
@@ -328,7 +328,7 @@ def test_the_samples_carry_a_source_and_a_date_and_ids_from_the_folder_given(ass
 
 
 def test_front_matter_and_relative_ids(assistant, tmp_path):
-    from qa.front_matter import front_matter
+    from qa.ingest.front_matter import front_matter
 
     folder = tmp_path / "desk"
     (folder / "inner").mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""The evaluation metrics of qa.metrics on hand-made cases with known values."""
+"""The evaluation metrics of qa.evaluation.metrics on hand-made cases with known values."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from qa.metrics import (
+from qa.evaluation.metrics import (
     UnicodeWordTokenizer,
     answer_matches,
     citation_accuracy,

@@ -1,4 +1,4 @@
-"""Who said what (qa/quotes/): the extraction's patterns on small texts, the seed article, the search's matching,
+"""Who said what (qa/news/quotes/): the extraction's patterns on small texts, the seed article, the search's matching,
 and the command line over the sample store."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from qa.cleaning import clean_text
-from qa.quotes import extract, find_quotes, speaker_matches
+from qa.text.cleaning import clean_text
+from qa.news.quotes import extract, find_quotes, speaker_matches
 from tests.conftest import SAMPLES, run_cli
 from tests.test_evalset import _texts_of, needs_corpus
 
@@ -65,7 +65,7 @@ def test_speaker_matching_is_accent_and_case_insensitive_and_takes_a_surname_alo
 
 
 def test_search_over_the_sample_store(news_store):
-    from qa.store import Store
+    from qa.store.store import Store
 
     store = Store(news_store, "any", create=False, check_embedder=False)
     found = find_quotes(store, "STOLTENBERG")
@@ -94,8 +94,8 @@ class _TwoVersionsStore:
     one newer) and an older story of its own."""
 
     def __init__(self):
-        from qa.articles import Article
-        from qa.catalog import StoryKey
+        from qa.store.articles import Article
+        from qa.store.catalog import StoryKey
 
         text = '"We will not raise taxes this year," said Anna Berg, the finance minister.'
         self.articles = [Article(id="a1", title="Budget", text=text, date="2026-01-02", source="Wire"),

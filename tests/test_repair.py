@@ -59,7 +59,7 @@ def test_a_lost_article_table_is_put_back_whole_from_the_chunks(samples_copy, ca
     """The first 4 KB of articles.sqlite3 overwritten: no row can be salvaged; every article comes back from its
     chunks, the whitespace between chunks rebuilt (checked against the content hash the chunks record)."""
     before = _texts(samples_copy)
-    from qa.store import Store
+    from qa.store.store import Store
 
     chunks = list(Store(samples_copy, "x", create=False, check_embedder=False).iter_all_chunks())
     by_article: dict[str, list] = {}
@@ -81,7 +81,7 @@ def test_a_lost_article_table_is_put_back_whole_from_the_chunks(samples_copy, ca
 def test_an_article_beyond_recovery_is_written_to_a_file_before_its_chunks_go(samples_copy, capsys):
     """One article loses a chunk from the middle, then the table's header: it cannot be rebuilt; its remaining
     chunks are written beside the store first, then removed; every other article is put back."""
-    from qa.store import Store
+    from qa.store.store import Store
 
     store = Store(samples_copy, "x", create=False, check_embedder=False)
     victim = next(a for a in store.list_articles() if a.chunks >= 3)
@@ -115,7 +115,7 @@ def test_uncommitted_chunks_are_kept_in_a_file_before_they_are_removed(store, ca
 
 
 def test_repair_changes_nothing_when_the_file_of_what_it_removes_cannot_be_written(store, capsys, monkeypatch):
-    from qa import doctor
+    from qa.ingest import doctor
 
     with sqlite3.connect(store / "articles.sqlite3") as db:
         db.execute("DELETE FROM articles WHERE id = 'lyon-3'")
@@ -133,9 +133,9 @@ def test_repair_changes_nothing_when_the_file_of_what_it_removes_cannot_be_writt
 
 
 def test_from_chunks_rebuilds_the_spacing_the_chunker_dropped():
-    from qa.articles import Article
-    from qa.doctor import from_chunks
-    from qa.store import StoredChunk
+    from qa.store.articles import Article
+    from qa.ingest.doctor import from_chunks
+    from qa.store.store import StoredChunk
 
     text = "Premier paragraphe. Il continue ici.\n\nDeuxième paragraphe.\nUne ligne encore. Et la fin."
     article = Article(id="a", title="T", text=text)
@@ -199,7 +199,7 @@ def test_the_check_before_a_write_costs_little(samples_store, tmp_path):
     article into the same store, as a user runs it: under 5 %."""
     import time
 
-    from qa.store import quick_check
+    from qa.store.store import quick_check
     from tests.conftest import run_cli
 
     copy = tmp_path / "store"
@@ -355,7 +355,7 @@ def test_export_to_a_path_that_cannot_be_written_is_one_line(store, tmp_path, ca
 
 def test_an_import_goes_on_after_an_interruption(exported, tmp_path, capsys):
     """The records read before a failure of the store are written, not lost with their batch."""
-    from qa.transfer import import_store
+    from qa.ingest.transfer import import_store
 
     target = Assistant(store_dir=tmp_path / "target")
     seen = []

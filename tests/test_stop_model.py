@@ -9,10 +9,10 @@ import time
 import pytest
 from langchain_core.messages import HumanMessage
 
-from qa.bundled import assemble
-from qa.llm import LocalChatModel
+from qa.models.bundled import assemble
+from qa.models.llm import LocalChatModel
 from qa.settings import get_settings
-from qa.stop import StopSignal, Stopped, stoppable
+from qa.models.stop import StopSignal, Stopped, stoppable
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow

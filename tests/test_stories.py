@@ -1,4 +1,4 @@
-"""Wire copies grouped into stories: the comparison (qa/stories.py), then ingestion, retrieval, the digest,
+"""Wire copies grouped into stories: the comparison (qa/ingest/stories.py), then ingestion, retrieval, the digest,
 the library and ``python -m qa articles --json`` over a real store (bundled embedder; the only model call,
 the digest's, goes to the scripted model)."""
 
@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from qa.sentences import sentences
-from qa.stories import BANDS, THRESHOLD, Fingerprint, StoryMatcher, jaccard, same_story, shingles
+from qa.text.sentences import sentences
+from qa.ingest.stories import BANDS, THRESHOLD, Fingerprint, StoryMatcher, jaccard, same_story, shingles
 from tests.conftest import fixture_records, run_cli, write_jsonl
 
 # OrangeSum articles of tests/fixtures (CC BY-SA 4.0): the bees and the lavender, cycling in Tunis, lightning

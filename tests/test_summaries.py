@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES, run_cli, write_jsonl
 
-from qa.language import language_ranking
-from qa.llm import model_id
-from qa.sentences import sentences
-from qa.store import StoreError
+from qa.text.language import language_ranking
+from qa.models.llm import model_id
+from qa.text.sentences import sentences
+from qa.store.store import StoreError
 from qa.summaries import (
     STYLES,
     ArticleNotFoundError,

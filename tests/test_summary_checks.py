@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from conftest import SAMPLES
 
-from qa.front_matter import front_matter
+from qa.ingest.front_matter import front_matter
 from qa.summaries import Summarizer, Summary
 from qa.summaries.entities import ArticleNames, article_names, parse_translations
 from qa.summaries.headline import headline_facts, missing_facts, twin_figures, unqualified_figures
@@ -209,7 +209,7 @@ def test_english_key_points_that_stay_fragments_beat_the_french_lead(settings):
 def test_nato_article_in_english_with_the_bundled_model(settings):
     """The issue's first case end to end: the NATO article as an English abstract names NATO (never OTAN or
     an invented "Security Council") and leaves no French word, its quotation translated."""
-    from qa.llm import get_chat_model
+    from qa.models.llm import get_chat_model
 
     summary = summarize(get_chat_model(settings), settings, NATO_TITLE, NATO_TEXT, style="abstract", language="en")
     assert not summary.extractive, summary

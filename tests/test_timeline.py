@@ -1,4 +1,4 @@
-"""Story timeline (qa/timeline.py): date resolution, the checks, one event once, the order, and the wiring
+"""Story timeline (qa/news/timeline.py): date resolution, the checks, one event once, the order, and the wiring
 (Assistant.timeline, ``python -m qa timeline``, the app's controller and rendering) with a scripted chat model
 over real OrangeSum articles (tests/fixtures/orangesum-120.jsonl.gz); one end-to-end test with the real model.
 
@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from qa import Assistant
-from qa.store import NoArticlesError
-from qa.timeline import (
+from qa.store.store import NoArticlesError
+from qa.news.timeline import (
     EventDate,
     TimelineEvent,
     date_words_in,
@@ -130,7 +130,7 @@ def test_dates_agree_to_their_common_precision_or_near_an_article_date():
 
 
 def test_one_event_told_by_several_articles_is_kept_once_with_the_strongest_status():
-    from qa.timeline import merge_same_events
+    from qa.news.timeline import merge_same_events
 
     class Embedder:  # cosine 1 between texts of the same first word, 0 otherwise
         words = ["same", "other", "told", "said"]
@@ -154,7 +154,7 @@ def test_one_event_told_by_several_articles_is_kept_once_with_the_strongest_stat
 
 
 def test_an_article_names_the_subject_in_its_title_or_anywhere_in_its_text():
-    from qa.timeline.passages import names_subject
+    from qa.news.timeline.passages import names_subject
 
     lead = "La fille de l'ex-magnat britannique Robert Maxwell, 58 ans, a été interpellée jeudi matin."
     assert not names_subject(lead, ["Ghislaine Maxwell"])  # one keyword of two: not more than half

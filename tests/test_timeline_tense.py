@@ -1,5 +1,5 @@
-"""The tense of a sentence and the status of its event (qa/timeline/tense.py), and a weekday read the way of its
-tense (qa/timeline/dates.py): deterministic rules, French and English, on sentences of the kind news writes.
+"""The tense of a sentence and the status of its event (qa/news/timeline/tense.py), and a weekday read the way of its
+tense (qa/news/timeline/dates.py): deterministic rules, French and English, on sentences of the kind news writes.
 The issue's cases: "vendredi" in articles of Thursday 2020-07-02 about the Ségur de la santé."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from qa.timeline import parse_when, resolve_date
-from qa.timeline.dates import weekday_date
-from qa.timeline.tense import is_cancelled, status_of, tense_of
+from qa.news.timeline import parse_when, resolve_date
+from qa.news.timeline.dates import weekday_date
+from qa.news.timeline.tense import is_cancelled, status_of, tense_of
 
 THURSDAY = "2020-07-02"
 
@@ -80,7 +80,7 @@ def test_the_segur_de_la_sante_fridays():
 
 
 def test_the_relative_days_and_weekends_of_a_sentence_are_its_date_words():
-    from qa.timeline import sentence_date_words
+    from qa.news.timeline import sentence_date_words
 
     assert sentence_date_words("Débat tendu hier soir sur BFM TV.", ["fr"]) == "hier"
     assert sentence_date_words("Les températures vont chuter ce week-end.", ["fr"]) == "ce week-end"
@@ -89,7 +89,7 @@ def test_the_relative_days_and_weekends_of_a_sentence_are_its_date_words():
 
 
 def test_a_background_sentence_is_not_dated_by_its_article():
-    from qa.timeline.tense import is_background
+    from qa.news.timeline.tense import is_background
 
     assert is_background("Ghislaine Maxwell était une très proche collaboratrice et fut brièvement sa petite amie.")
     assert is_background("Emmanuel Macron avait promis durant l'épidémie un plan massif.")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.front_matter import front_matter
+from qa.ingest.front_matter import front_matter
 from tests.conftest import SAMPLES, SEED, free_port, write_jsonl
 from tests.scripted import NOT_FOUND, Scripted
 
@@ -184,7 +184,7 @@ def fast_client(scripted):
 
 
 def test_untrusted_text_is_escaped():
-    from qa.articles import Article
+    from qa.store.articles import Article
     from qa.ui import md_safe, render_article, render_sources
 
     evil = ('<script>alert(1)</script><img src=x onerror=alert(2)> ![t](http://evil.example/p.png) '

@@ -588,7 +588,7 @@ def test_an_empty_chat_shows_the_archive_and_example_questions_that_ask_themselv
 
 
 def test_the_conversation_as_markdown(scripted):
-    from qa.transcript import answer_markdown
+    from qa.answers.transcript import answer_markdown
 
     app, _ = scripted
     p = app.page

@@ -1,4 +1,4 @@
-"""Articles from the web (qa/web.py, ``Assistant.ingest_urls``, ``ingest.py URL``, the app's address box),
+"""Articles from the web (qa/ingest/web.py, ``Assistant.ingest_urls``, ``ingest.py URL``, the app's address box),
 against a real HTTP server on 127.0.0.1 that these tests run: article pages (two OrangeSum pages from
 data/samples and pages written here), RSS and Atom feeds generated here, and the ways a site goes wrong
 (broken feed, slow page, redirect loop and chain, huge page, robots.txt, 304s). Nothing leaves 127.0.0.1.
@@ -18,8 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from qa.articles import Article, Failure
-from qa.web import STATE_FILE, WebReader, canonical_url, is_url
+from qa.store.articles import Article, Failure
+from qa.ingest.web import STATE_FILE, WebReader, canonical_url, is_url
 from tests.conftest import ROOT, SAMPLES, ctrl_c_as_in_a_terminal
 
 ORANGE_PAGE = SAMPLES / "orangesum-10647.html"  # CC BY-SA 4.0 (data/samples/README.md)
@@ -505,7 +505,7 @@ def test_a_rerun_fetches_only_what_changed(site, settings):
 
 def test_a_damaged_state_file_is_one_line_and_loses_nothing(site, settings):
     from qa import Assistant
-    from qa.store import StoreError
+    from qa.store.store import StoreError
 
     page = site.page("/news/trams.html", story_page(site.base, "trams"))
     assistant = Assistant(settings.model_copy(update=FAST))

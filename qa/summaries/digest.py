@@ -7,13 +7,13 @@ import re
 import time
 from collections.abc import Iterable
 
-from qa import prompts
-from qa.articles import Article
-from qa.citations import cited_numbers, strip_citations
-from qa.language import fold, written_in
-from qa.sentences import sentences
+from qa.models import prompts
+from qa.store.articles import Article
+from qa.text.citations import cited_numbers, strip_citations
+from qa.text.language import fold, written_in
+from qa.text.sentences import sentences
 from qa.settings import Settings
-from qa.store import Store
+from qa.store.store import Store
 from qa.summaries.results import Digest, DigestSource, language_code
 from qa.summaries.service import article_language, find_article, summarize
 from qa.summaries.summarizer import REGENERATION_TEMPERATURE, Summarizer, reminder
@@ -104,7 +104,7 @@ def digest(store: Store, llm, settings: Settings, article_ids: Iterable[str], la
         removed += [m for m in more if m not in removed]
     if not units:  # fall back on the articles' own checked summaries
         units = [f"{s.title}: {s.summary} [{s.n}]" for s in sources]
-    from qa.llm import model_id
+    from qa.models.llm import model_id
 
     return Digest(digest=join_units(units, "digest"), sources=sources, language=language, model=model_id(settings),
                   seconds=round(time.perf_counter() - started, 3), unsupported=removed, regenerated=regenerated)

@@ -2,7 +2,7 @@
 of them, in any language.
 
 In the article's language a summary's name must be written in the article (the rule of
-:func:`qa.grounding.unsupported_facts`). In another language it may be a translation: the article's
+:func:`qa.text.facts.unsupported_facts`). In another language it may be a translation: the article's
 names are translated once into the summary's language by the model (``prompts/summary_entities.txt``:
 "OTAN => NATO | North Atlantic Treaty Organization") and cached, and every word of the summary's name
 must be a word of the article or of those translations, or a title ("President", "ministre"). So NATO
@@ -16,9 +16,9 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from qa.grounding import calendar_words, names_in
-from qa.language import fold, stopwords
-from qa.sentences import GLUED_SENTENCE, sentences
+from qa.text.facts import calendar_words, names_in
+from qa.text.language import fold, stopwords
+from qa.text.sentences import GLUED_SENTENCE, sentences
 
 MAX_NAMES = 15  # the article's most frequent names sent for translation (the call stays short: ~10 s)
 # Titles and ranks written before a name ("President Vladimir Putin", "le ministre Olivier Véran"):

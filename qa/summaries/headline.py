@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from qa.grounding import NUMBER_WORDS, calendar_words, names_in, numbers_in
-from qa.language import fold, stopwords
-from qa.sentences import sentences
+from qa.text.facts import NUMBER_WORDS, calendar_words, names_in, numbers_in
+from qa.text.language import fold, stopwords
+from qa.text.sentences import sentences
 from qa.summaries.entities import ELISION, TITLES, ArticleNames
 
 HEADLINE_STYLES = ("short", "abstract", "bullets")

@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qa import prompts
-from qa.grounding import calendar_words
-from qa.language import fold, written_in
+from qa.models import prompts
+from qa.text.facts import calendar_words
+from qa.text.language import fold, written_in
 from qa.summaries.entities import ArticleNames
 from qa.summaries.headline import HEADLINE_STYLES, headline_facts, missing_facts, twin_figures, unqualified_figures
 from qa.summaries.units import (

@@ -12,10 +12,10 @@ import time
 from collections.abc import Iterator
 from functools import lru_cache
 
-from qa import prompts
-from qa.articles import Article
+from qa.models import prompts
+from qa.store.articles import Article
 from qa.settings import Settings
-from qa.store import Store
+from qa.store.store import Store
 from qa.summaries.results import (
     DEFAULT_STYLE,
     ArticleNotFoundError,
@@ -42,7 +42,7 @@ def article_language(article: Article) -> str:
     """The language the article is written in: as stored, else detected from its text (English if unsure)."""
     if article.lang:
         return article.lang
-    from qa.language import detect_language
+    from qa.text.language import detect_language
 
     return detect_language(f"{article.title}\n{article.text}") or "en"
 
@@ -61,8 +61,8 @@ def prompt_fingerprint() -> str:
 
 def cache_key(settings: Settings) -> str:
     """What a cached summary is keyed on besides the article, style and language: the model and the
-    prompts. Only ever compared, never parsed: the model's name comes from :func:`qa.llm.model_id`."""
-    from qa.llm import model_id
+    prompts. Only ever compared, never parsed: the model's name comes from :func:`qa.models.llm.model_id`."""
+    from qa.models.llm import model_id
 
     return f"{model_id(settings)}#{prompt_fingerprint()}"
 
@@ -72,7 +72,7 @@ def _from_cache(store: Store, settings: Settings, article: Article, style: str, 
     text = store.get_summary(article.content_hash, style, language, cache_key(settings))
     if text is None:
         return None
-    from qa.llm import model_id
+    from qa.models.llm import model_id
 
     return Summary(article_id=article.id, title=article.title, summary=text, language=language, style=style,
                    model=model_id(settings), cached=True, seconds=round(time.perf_counter() - started, 4))
@@ -108,7 +108,7 @@ def stream_summary(store: Store, llm, settings: Settings, article_id: str, style
         yield cached.summary
         yield cached
         return
-    from qa.llm import model_id
+    from qa.models.llm import model_id
 
     summary = None
     key = cache_key(settings)  # the article's names translated into the language: cached beside its summaries

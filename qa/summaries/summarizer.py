@@ -14,10 +14,10 @@ from functools import cache
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from qa import prompts
-from qa.grounding import without_instructions
-from qa.numbers import localize_numbers
-from qa.sentences import sentences
+from qa.models import prompts
+from qa.text.facts import without_instructions
+from qa.text.numbers import localize_numbers
+from qa.text.sentences import sentences
 from qa.settings import Settings
 from qa.summaries.results import DEFAULT_STYLE, Summary, check_style, language_code
 from qa.summaries.entities import ArticleNames, article_names
@@ -85,7 +85,7 @@ class Summarizer:
         self.llm, self.settings = llm, settings
         counter = getattr(llm, "count_tokens", None)
         if counter is None:  # a model without its own tokenizer (a remote one, a test's): tiktoken counts
-            from qa.tokens import count_tokens
+            from qa.text.tokens import count_tokens
 
             def counter(text: str) -> int:
                 return count_tokens(text, settings.encoding)

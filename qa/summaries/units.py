@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from qa.grounding import NUMBER_WORDS, numbers_in, unsupported_facts
-from qa.language import fold
-from qa.sentences import GLUED_SENTENCE, sentences
+from qa.text.facts import NUMBER_WORDS, numbers_in, unsupported_facts
+from qa.text.language import fold
+from qa.text.sentences import GLUED_SENTENCE, sentences
 
 # Sentences (or bullets) kept at most per style; the model sometimes writes more than asked.
 MAX_UNITS = {"short": 3, "abstract": 1, "paragraph": 7, "bullets": 6}

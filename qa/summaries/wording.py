@@ -22,7 +22,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from qa.language import fold
+from qa.text.language import fold
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 OTHER_LANGUAGE = {"en": "fr", "fr": "en"}

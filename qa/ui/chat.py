@@ -15,9 +15,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.answers import Found
-from qa.stop import StopSignal, Stopped
-from qa.transcript import conversation_markdown
+from qa.answers.checking import Found
+from qa.models.stop import StopSignal, Stopped
+from qa.answers.transcript import conversation_markdown
 from qa.ui.gate import BusyError, Waiting
 from qa.ui.layout import new_session
 from qa.ui.progress import Tick

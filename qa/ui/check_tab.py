@@ -70,7 +70,7 @@ def render_check(sentences: list[dict] | None = None, *, total: int | None = Non
 def stream_check(ui, draft: str) -> Iterator[Waiting | int | dict]:
     """The number of sentences first, then its place in the model's line while it waits (:class:`Waiting`),
     then each checked sentence as a dict, in order. A bad draft (empty, too long) raises before any wait."""
-    from qa.factcheck import draft_spans
+    from qa.news.factcheck import draft_spans
 
     total = len(draft_spans(draft, ui.assistant.settings.max_check_sentences))
     yield total

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
-from qa.answers import Found
-from qa.retrieval import Filters
+from qa.answers.checking import Found
+from qa.retrieval.search import Filters
 from qa.settings import Settings
-from qa.stop import StopSignal
-from qa.store import StoreError
+from qa.models.stop import StopSignal
+from qa.store.store import StoreError
 from qa.ui.adding import UPLOAD_TYPES, AddingArticles, IngestProgress, failed_row
 from qa.ui.gate import BusyError, ModelGate, Reading, Waiting
 from qa.ui.progress import Tick, in_worker
@@ -27,7 +27,7 @@ FILTER_KEYS = ("languages", "sources", "article_ids", "date_from", "date_to")
 
 
 def passage_dict(passage) -> dict:
-    """A retrieved :class:`~qa.retrieval.Passage` as plain data."""
+    """A retrieved :class:`~qa.retrieval.search.Passage` as plain data."""
     chunk = passage.chunk
     return {"n": passage.n, "article_id": chunk.article_id, "title": chunk.title, "source": chunk.source,
             "date": chunk.date, "lang": chunk.lang, "url": chunk.url, "text": passage.text,
@@ -116,9 +116,9 @@ class NewsdeskUI(AddingArticles):
     def stream_answer(self, question: str, history: list, filters: Filters | None,
                       signal: StopSignal | None = None) -> Iterator[Waiting | Found | Tick | dict]:
         """Yield the request's place in the model's line while it waits (:class:`Waiting`), then what was found
-        (:class:`~qa.answers.Found`, the passages the model reads), a :class:`Tick` each second the model works,
+        (:class:`~qa.answers.checking.Found`, the passages the model reads), a :class:`Tick` each second the model works,
         then the checked answer as a dict last. A :class:`BusyError` at once when too many requests wait
-        already; :class:`~qa.stop.Stopped` once ``signal`` is stopped (the model stops at its next token)."""
+        already; :class:`~qa.models.stop.Stopped` once ``signal`` is stopped (the model stops at its next token)."""
 
         def answer() -> Iterator[Found | Tick | dict]:
             for item in in_worker(lambda: self.assistant.stream(question, history=history, filters=filters), signal):
@@ -158,7 +158,7 @@ class NewsdeskUI(AddingArticles):
     # ------------------------------------------------------------ library
     def search(self, query: str = "") -> list:
         """The stored articles, newest first; with a ``query``, those about it, best first (title, text, or
-        meaning across languages: :mod:`qa.library`), each with its matching ``sentence``."""
+        meaning across languages: :mod:`qa.retrieval.library`), each with its matching ``sentence``."""
         return self.assistant.articles(search=query)
 
     def article_list(self, query: str = "") -> list[dict]:
@@ -206,7 +206,7 @@ class NewsdeskUI(AddingArticles):
         return None
 
     def article(self, article_id: str | None):
-        """The stored :class:`~qa.articles.Article` (full text), or None."""
+        """The stored :class:`~qa.store.articles.Article` (full text), or None."""
         return self.assistant.article(article_id) if article_id else None
 
     def delete(self, article_id: str) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import MISSING, dataclass, fields
 
 import gradio as gr
 
-from qa.prompts import LANGUAGE_NAMES
+from qa.models.prompts import LANGUAGE_NAMES
 from qa.ui.adding import UPLOAD_TYPES
 from qa.ui.brief_tab import BriefTab
 from qa.ui.check_tab import CheckTab

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 
 import gradio as gr
 
-from qa.stop import StopSignal, Stopped
+from qa.models.stop import StopSignal, Stopped
 from qa.ui.api import ApiEndpoints
 from qa.ui.chat import THINKING, AskEvents, session_key
 from qa.ui.controller import BusyError, IngestProgress, NewsdeskUI, Reading, Waiting

@@ -1,5 +1,5 @@
 """A model request run in a worker thread, so that the page can show its progress while the model works (the
-step and its elapsed seconds, once a second) and stop it (:mod:`qa.stop`). The request's place in the model's
+step and its elapsed seconds, once a second) and stop it (:mod:`qa.models.stop`). The request's place in the model's
 line is held until the worker has really finished: a stopped answer frees the model for the next question."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from qa.stop import StopSignal, steps
+from qa.models.stop import StopSignal, steps
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,8 @@ class Tick:
 
 def in_worker(make_items: Callable[[], Iterator], signal: StopSignal | None, tick: float = 1.0) -> Iterator:
     """The items of ``make_items()``, computed in a worker thread with ``signal`` watched (see
-    :func:`qa.stop.steps`), with a :class:`Tick` whenever ``tick`` seconds pass without one. The worker's
-    exception (:class:`~qa.stop.Stopped` among them) is raised here. Closed early (the page went away), it
+    :func:`qa.models.stop.steps`), with a :class:`Tick` whenever ``tick`` seconds pass without one. The worker's
+    exception (:class:`~qa.models.stop.Stopped` among them) is raised here. Closed early (the page went away), it
     stops the worker and waits for it."""
     signal = signal or StopSignal()
     out: queue.Queue = queue.Queue()

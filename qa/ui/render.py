@@ -13,8 +13,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from qa.prompts import LANGUAGE_NAMES
-from qa.store import StoreError
+from qa.models.prompts import LANGUAGE_NAMES
+from qa.store.store import StoreError
 
 log = logging.getLogger("qa.ui")
 
@@ -53,7 +53,7 @@ def _meta_line(*parts: str | None) -> str:
 
 def friendly_error(exc: BaseException) -> str:
     """A message a user can act on, never a stack trace (that goes to the server log)."""
-    from qa.llm import ModelUnavailableError
+    from qa.models.llm import ModelUnavailableError
     from qa.ui.controller import BusyError
 
     if isinstance(exc, (ModelUnavailableError, StoreError, ValueError, KeyError, BusyError)):
@@ -113,7 +113,7 @@ def render_busy(message: str) -> str:
 
 
 def render_reading(found) -> str:
-    """The chat bubble while the model reads what was found (a :class:`qa.answers.Found`)."""
+    """The chat bubble while the model reads what was found (a :class:`qa.answers.checking.Found`)."""
     n, articles = len(found.passages), len({p.article_id for p in found.passages})
     if not n:
         return '<span class="nd-thinking">No passage found…</span>'

@@ -4,7 +4,7 @@ ask themselves when clicked."""
 
 from __future__ import annotations
 
-from qa.prompts import LANGUAGE_NAMES
+from qa.models.prompts import LANGUAGE_NAMES
 
 # the question made of a title, in the title's language (other languages: English)
 ASKING = {"fr": "Que disent les articles sur « {title} » ?", "en": "What do the articles say about “{title}”?"}

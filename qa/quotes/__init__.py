@@ -1,7 +1,0 @@
-"""Who said what: direct quotations in the stored articles attributed to their speakers (``extract``), and the
-search by speaker and words across a store (``search``)."""
-
-from qa.quotes.extract import Found, extract
-from qa.quotes.search import Quote, Quotes, find_quotes, speaker_matches
-
-__all__ = ["Found", "Quote", "Quotes", "extract", "find_quotes", "speaker_matches"]
