@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from qa.models.prompts import LANGUAGE_NAMES
-from qa.ui.controller import BusyError, Waiting
+from qa.ui.gate import BusyError, Waiting
 from qa.ui.render import empty_html, error_html, esc, friendly_error, render_busy, waiting_text
 
 

@@ -54,7 +54,7 @@ def _meta_line(*parts: str | None) -> str:
 def friendly_error(exc: BaseException) -> str:
     """A message a user can act on, never a stack trace (that goes to the server log)."""
     from qa.models.llm import ModelUnavailableError
-    from qa.ui.controller import BusyError
+    from qa.ui.gate import BusyError
 
     if isinstance(exc, (ModelUnavailableError, StoreError, ValueError, KeyError, BusyError)):
         message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
