@@ -12,51 +12,13 @@ import json
 import os
 import sqlite3
 import subprocess
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from qa import Assistant
-from qa.__main__ import main as qa_main
-from tests.conftest import run_cli, write_jsonl
-
-ARTICLES = [
-    {"id": f"lyon-{i}", "title": f"Lyon vote son budget numéro {i}",
-     "text": f"Le conseil municipal de Lyon a voté mardi un budget de {i + 10} millions d'euros pour les pistes "
-             f"cyclables du quartier {i}. Les travaux commenceront en mars, a précisé le maire Grégory Doucet."}
-    for i in range(4)
-]
-
-
-def ingest(*args: str, store: Path, capsys) -> tuple[int, str, str]:
-    """``python ingest.py ...`` in this process (the embedder stays loaded between calls)."""
-    import ingest as ingest_cli
-
-    code = ingest_cli.main(["--quiet", "--store", str(store), *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def qa(*args: str, capsys) -> tuple[int, str, str]:
-    code = qa_main(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def one_line_error(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.startswith("error:")]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
-
-
-@pytest.fixture
-def store(tmp_path, capsys) -> Path:
-    good = write_jsonl(tmp_path / "good.jsonl", ARTICLES)
-    code, _, err = ingest(str(good), store=tmp_path / "store", capsys=capsys)
-    assert code == 0, err
-    return tmp_path / "store"
-
+from tests.conftest import ARTICLES, ingest, one_line_error, qa, run_cli, write_jsonl
+from tests.store.conftest import damage, mount, read_only_view
 
 # ---------------------------------------------------------------- inputs
 
@@ -138,23 +100,10 @@ def test_the_embedder_hint_names_a_setting_that_works(store, capsys, monkeypatch
 # ---------------------------------------------------------------- the store
 
 
-def _damage(path: Path, offset: int) -> None:
-    """4 KB of ``path`` overwritten, as a fresh process would then find it (nothing of it cached in this one)."""
-    from chromadb.api.client import SharedSystemClient
-
-    SharedSystemClient.clear_system_cache()
-    for db in (path.with_name("articles.sqlite3"), path.with_name("chroma.sqlite3")):
-        with sqlite3.connect(db) as connection:
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    with open(path, "r+b") as handle:
-        handle.seek(offset)
-        handle.write(os.urandom(4096))
-
-
 @pytest.mark.parametrize("damaged", ["articles.sqlite3", "chroma.sqlite3"])
 def test_a_damaged_store_is_named_then_repaired(store, capsys, damaged):
     Assistant(store_dir=store).store.close()
-    _damage(store / damaged, 4096 if damaged == "articles.sqlite3" else 8192)
+    damage(store / damaged, 4096 if damaged == "articles.sqlite3" else 8192)
     for command in (["articles"], ["retrieve", "budget de Lyon"]):
         code, _, err = qa(*command, "--store", str(store), capsys=capsys)
         assert code == 2 and f"The store at {store} is damaged" in one_line_error(err), err
@@ -189,26 +138,6 @@ def test_an_article_whose_chunks_are_missing_is_re_embedded(store, capsys):
     assert Assistant(store_dir=store).retrieve("quartier 1", k=1)[0].article_id == "lyon-1"
 
 
-def _mount(*args: str) -> None:
-    result = subprocess.run(["mount", *args], capture_output=True, text=True)
-    if result.returncode != 0:
-        pytest.skip(f"mount is not allowed here: {result.stderr.strip()}")
-
-
-@contextmanager
-def read_only_view(store: Path, tmp_path: Path):
-    """The store seen through a read-only bind mount (unmounted afterwards)."""
-    Assistant(store_dir=store).store.close()
-    view = tmp_path / "read-only"
-    view.mkdir()
-    _mount("--bind", str(store), str(view))
-    try:
-        _mount("-o", "remount,bind,ro", str(view))
-        yield view
-    finally:
-        subprocess.run(["umount", "-l", str(view)], check=False)
-
-
 def test_a_read_only_store_can_be_read_not_changed(store, tmp_path, capsys):
     from tests.scripted import Scripted
 
@@ -232,7 +161,7 @@ def test_disk_full_is_named_and_a_rerun_completes(tmp_path):
     """As a user meets it: an ingestion process fills the disk; space is freed; the same command again."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    _mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk))
+    mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk))
     try:
         many = [dict(ARTICLES[0], id=f"m{i}", title=f"Article {i}",
                      text=" ".join(f"Le conseil {i} a voté la mesure {j} du budget." for j in range(40)))
@@ -241,7 +170,7 @@ def test_disk_full_is_named_and_a_rerun_completes(tmp_path):
         first = run_cli("ingest.py", "--quiet", str(source), store=disk / "store")
         assert first.returncode == 2, first.stderr
         assert f"The disk holding the store {disk / 'store'} is full" in one_line_error(first.stderr)
-        _mount("-o", "remount,size=200m", str(disk))
+        mount("-o", "remount,size=200m", str(disk))
         kept = len(Assistant(store_dir=disk / "store").articles())
         again = run_cli("ingest.py", "--quiet", str(source), store=disk / "store")
         assert again.returncode == 0, again.stderr

@@ -10,7 +10,7 @@ import pytest
 from qa.text.cleaning import clean_text
 from qa.news.quotes import extract, find_quotes, speaker_matches
 from tests.conftest import SAMPLES, run_cli
-from tests.test_evalset import _texts_of, needs_corpus
+from tests.conftest import corpus_texts_of, needs_corpus
 
 SEED = (SAMPLES / "otan-guerre-nucleaire-fr.txt").read_text(encoding="utf-8")
 
@@ -129,7 +129,7 @@ def test_the_labelled_quotes_are_in_their_articles():
     rows = [json.loads(line) for line in (SAMPLES.parent / "eval" / "quotes.jsonl").read_text().splitlines()]
     assert len(rows) >= 80 and {r["lang"] for r in rows} == {"fr", "en"}
     assert {r["split"] for r in rows} == {"dev", "dev2", "test"}
-    texts = _texts_of({r["article_id"] for r in rows})
+    texts = corpus_texts_of({r["article_id"] for r in rows})
     for row in rows:
         text = SEED if row["article_id"].startswith("seed:") else clean_text(texts[row["article_id"]])
         assert row["quote"] in text, row

@@ -6,7 +6,7 @@ elephants (356 reported, 275 confirmed, "braconniers")."""
 from __future__ import annotations
 
 import pytest
-from conftest import SAMPLES
+from tests.conftest import SAMPLES
 
 from qa.ingest.front_matter import front_matter
 from qa.summaries import Summarizer, Summary
@@ -15,7 +15,7 @@ from qa.summaries.headline import headline_facts, missing_facts, twin_figures, u
 from qa.summaries.units import is_fragment, repeats
 from qa.summaries.wording import mark_translated_quotations, untranslated_words
 from tests.scripted import Scripted
-from tests.test_summaries import sample
+from tests.summaries.test_summaries import sample
 
 NATO_TITLE, NATO_TEXT = front_matter((SAMPLES / "otan-guerre-nucleaire-fr.txt").read_text(encoding="utf-8"))[1].split(
     "\n", 1)  # the article after its source and date

@@ -15,7 +15,7 @@ from qa.store.articles import Article
 from qa.ingest.chunking import bounded_chunks, chunk_article
 from qa.text.tokens import get_encoding
 from tests.conftest import write_jsonl
-from tests.test_hardening import ARTICLES, ingest, qa, store  # noqa: F401
+from tests.conftest import ARTICLES, ingest, qa
 
 MEGABYTE_OF_BLA = ("bla " * 262_144).strip()  # one paragraph, no sentence end
 
@@ -170,14 +170,14 @@ def test_an_interrupted_first_ingestion_is_not_called_another_embedder(store, ca
 
 
 def test_the_private_events_of_the_app_are_documented():
-    text = (Path(__file__).resolve().parents[1] / "docs" / "app.md").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / "docs" / "app.md").read_text(encoding="utf-8")
     assert "marked private" in text and "callable\nthrough Gradio's queue" in text and "login" in text
 
 
 def test_a_huge_web_page_does_not_hold_up_the_other_addresses(tmp_path):
     """A 10 MB page of megabyte-long paragraphs without a sentence end, beside an ordinary page: both are stored,
     the huge one truncated, in seconds (before, the page alone took hours and nothing of the run was stored)."""
-    from tests.test_web import Site, serve, story_page
+    from tests.ingest.test_web import Site, serve, story_page
 
     site = Site()
     server = serve(site)

@@ -551,8 +551,8 @@ def test_ingest_py_takes_urls_and_watches_them(site, tmp_path):
 def test_the_add_articles_tab_takes_web_addresses(site, tmp_path):
     from qa.ui import NewsdeskApp, NewsdeskUI
     from qa.ui.render import title_of_cell
-    from tests.test_ui_api import scripted_assistant
-    from tests.test_ui_wiring import call
+    from tests.ui.conftest import scripted_assistant
+    from tests.ui.conftest import call
 
     assistant, _ = scripted_assistant(tmp_path / "store", **FAST)
     app = NewsdeskApp(NewsdeskUI(assistant))

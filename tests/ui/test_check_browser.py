@@ -1,11 +1,11 @@
-"""The "Check a draft" tab in a real browser (the fixtures of tests/test_ui_browser.py: Chromium against the app
+"""The "Check a draft" tab in a real browser (the fixtures of tests/ui/test_ui_browser.py: Chromium against the app
 in-process, the small bundled model, a small store with the Riverton bridge article)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.test_ui_browser import ANSWER_TIMEOUT, app, browser, idle, open_tab, page, shot  # noqa: F401  (fixtures)
+from tests.ui.conftest import ANSWER_TIMEOUT, idle, open_tab, shot
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*no_silent_downcasting")]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_ui_api import make_scripted_store, newsroom, scripted_assistant, start_app
+from tests.ui.conftest import newsroom, scripted_assistant, start_app
 
 pytestmark = [pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
               pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
@@ -61,10 +61,10 @@ MEASURE = """() => {
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def app_url(scripted_store):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (set QA_CHROMIUM)")
-    assistant, model = scripted_assistant(make_scripted_store(tmp_path_factory.mktemp("ui-layout")), script=script)
+    assistant, model = scripted_assistant(scripted_store, script=script)
     model.token_delay = 0.01  # written token by token, as the local model writes
     demo, url = start_app(assistant)
     yield url

@@ -176,7 +176,7 @@ def test_retrieval_shows_one_version_per_story_and_lists_the_others(wire):
 
 def test_an_answer_cites_one_version_and_names_the_others(wire):
     from qa.ui.render import esc, render_sources
-    from tests.test_ui_api import scripted_assistant
+    from tests.ui.conftest import scripted_assistant
 
     def script(last: str, _n: int) -> str:
         if "Does this sentence answer the question?" in last:
@@ -199,7 +199,7 @@ def test_an_answer_cites_one_version_and_names_the_others(wire):
 
 def test_a_digest_counts_a_story_once(wire):
     from qa.summaries.digest import longest_version_per_story
-    from tests.test_ui_api import scripted_assistant
+    from tests.ui.conftest import scripted_assistant
 
     store = wire[0].store
     selected = [store.get_article(i) for i in (COPY["id"], BIKES["id"], BEES["id"], LATER["id"])]

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, run_cli, write_jsonl
+from tests.conftest import SAMPLES, run_cli, write_jsonl
 
 from qa.text.language import language_ranking
 from qa.models.llm import model_id
@@ -382,6 +382,6 @@ def test_long_article_map_reduce(tmp_path):
 
 
 def test_prompts_exist():
-    folder = Path(__file__).resolve().parents[1] / "prompts"
+    folder = Path(__file__).resolve().parents[2] / "prompts"
     for name in ("system", "article", "map", "reduce", "digest", "reminder", *STYLES):
         assert (folder / f"summary_{name}.txt").exists(), name

@@ -6,7 +6,6 @@ they are the only tests of the suite that read ``../shared``."""
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections import Counter
 from pathlib import Path
@@ -14,15 +13,11 @@ from pathlib import Path
 import pytest
 
 from qa.evaluation.metrics import answer_matches, evidence_hit
+from tests.conftest import corpus_texts_of, needs_corpus
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "data" / "eval"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-ORANGESUM_LINES = 3000  # orangesum articles of the set are taken among the first 3,000 lines only
 KINDS = {"fact", "cross-lingual", "two-sentence", "unanswerable"}
-needs_corpus = pytest.mark.skipif(
-    not CORPUS.is_dir(),
-    reason=f"checks data/eval against the corpus it was written from, {CORPUS}: not on this machine (CI has it)")
 
 
 @pytest.fixture(scope="module")
@@ -34,21 +29,7 @@ def questions() -> list[dict]:
 @pytest.fixture(scope="module")
 def corpus_texts(questions) -> dict[str, str]:
     """Text of every article the set refers to (orangesum: first 3,000 lines only)."""
-    return _texts_of({q["article_id"] for q in questions if q["article_id"]})
-
-
-def _texts_of(wanted: set[str]) -> dict[str, str]:
-    """The corpus texts of these article ids (orangesum: first 3,000 lines only); for ``needs_corpus`` tests."""
-    texts: dict[str, str] = {}
-    for name, limit in (("orangesum", ORANGESUM_LINES), ("bbc", None)):
-        with gzip.open(CORPUS / name / "articles.jsonl.gz", "rt", encoding="utf-8") as handle:
-            for number, line in enumerate(handle):
-                if limit is not None and number >= limit:
-                    break
-                record = json.loads(line)
-                if record["id"] in wanted:
-                    texts[record["id"]] = record["text"]
-    return texts
+    return corpus_texts_of({q["article_id"] for q in questions if q["article_id"]})
 
 
 def test_composition(questions):
@@ -173,7 +154,7 @@ def _check_written_the_hard_way(q: dict, used: set) -> None:
 def _check_verbatim_in_the_cleaned_corpus(rows: list[dict]) -> None:
     from qa.text.cleaning import clean_text
 
-    texts = _texts_of({q["article_id"] for q in rows if q["article_id"]})
+    texts = corpus_texts_of({q["article_id"] for q in rows if q["article_id"]})
     for q in rows:
         for evidence in q["evidence"]:
             assert evidence in texts[q["article_id"]] and evidence in clean_text(texts[q["article_id"]]), q["id"]
@@ -189,7 +170,7 @@ def test_hard_questions_are_paraphrased(hard):
 @needs_corpus
 def test_hard_evidence_is_verbatim_in_the_cleaned_corpus(hard):
     wanted = {q["article_id"] for q in hard if q["article_id"]} | {q.get("topic_article_id") for q in hard} - {None}
-    assert wanted <= set(_texts_of(wanted))
+    assert wanted <= set(corpus_texts_of(wanted))
     _check_verbatim_in_the_cleaned_corpus(hard)
 
 

@@ -19,8 +19,8 @@ import pytest
 
 from qa import Assistant
 from tests.conftest import SAMPLES, write_jsonl
-from tests.test_hardening import (ARTICLES, _damage, _mount, ingest, one_line_error, qa, read_only_view,  # noqa: F401
-                                  store)
+from tests.conftest import ARTICLES, ingest, one_line_error, qa
+from tests.store.conftest import damage, mount, read_only_view
 
 
 def _texts(store_dir: Path) -> dict[str, str]:
@@ -68,7 +68,7 @@ def test_a_lost_article_table_is_put_back_whole_from_the_chunks(samples_copy, ca
     starts = {i: sorted(cs, key=lambda c: c.start) for i, cs in by_article.items()}
     gapped = [i for i, cs in starts.items() if any(b.start > a.end for a, b in zip(cs, cs[1:]))]
     assert len(gapped) > len(before) // 2  # what the old repair called "not covered"
-    _damage(samples_copy / "articles.sqlite3", 0)
+    damage(samples_copy / "articles.sqlite3", 0)
     code, out, _ = qa("doctor", "--store", str(samples_copy), "--repair", capsys=capsys)
     assert code == 0 and "The store is sound." in out, out
     assert f"put back {len(before)} articles from their chunks" in out and "lost:" not in out
@@ -90,7 +90,7 @@ def test_an_article_beyond_recovery_is_written_to_a_file_before_its_chunks_go(sa
     store.delete_chunks([middle])
     store.close()
     before = _texts(samples_copy)
-    _damage(samples_copy / "articles.sqlite3", 0)
+    damage(samples_copy / "articles.sqlite3", 0)
     code, out, _ = qa("doctor", "--store", str(samples_copy), "--repair", capsys=capsys)
     assert code == 0 and "The store is sound." in out, out
     assert f"lost: {victim.id}" in out
@@ -170,7 +170,7 @@ def test_a_write_into_a_damaged_file_is_refused(store, tmp_path, capsys, damaged
     with sqlite3.connect(store / "articles.sqlite3") as db:  # so that the import has something to write
         db.execute("DELETE FROM articles WHERE id = 'lyon-3'")
     Assistant(store_dir=store).store.close()
-    _damage(store / damaged, _page_of(store / damaged, table))
+    damage(store / damaged, _page_of(store / damaged, table))
     code, out, _ = qa("articles", "--store", str(store), "--json", capsys=capsys)
     assert code == 0 and len(json.loads(out)) == 3
     extra = write_jsonl(tmp_path / "extra.jsonl",
@@ -188,7 +188,7 @@ def test_a_write_into_a_damaged_file_is_refused(store, tmp_path, capsys, damaged
 
 
 def test_a_read_that_meets_a_damaged_page_says_so(samples_copy, capsys):
-    _damage(samples_copy / "articles.sqlite3", _page_of(samples_copy / "articles.sqlite3", "articles", middle=True))
+    damage(samples_copy / "articles.sqlite3", _page_of(samples_copy / "articles.sqlite3", "articles", middle=True))
     for command in (["articles"], ["articles", "--json"]):  # every row is read
         code, _, err = qa(*command, "--store", str(samples_copy), capsys=capsys)
         assert code == 2 and "is damaged" in one_line_error(err) and "qa doctor" in err
@@ -231,7 +231,7 @@ def test_doctor_checks_a_read_only_store_without_writing(store, tmp_path, capsys
 def test_a_full_disk_leaves_the_store_readable_and_doctor_names_it(store, tmp_path, capsys):
     disk = tmp_path / "disk"
     disk.mkdir()
-    _mount("-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk))
+    mount("-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk))
     try:
         Assistant(store_dir=store).store.close()
         shutil.copytree(store, disk / "store")
@@ -383,7 +383,7 @@ def test_the_header_damage_of_the_issue_keeps_every_article(tmp_path):
     before = _texts(store)
     chunks = Assistant(store_dir=store).store.count_chunks()
     assert len(before) >= 170
-    _damage(store / "articles.sqlite3", 0)
+    damage(store / "articles.sqlite3", 0)
     checked = run_cli("-m", "qa", "doctor", store=store)
     assert checked.returncode == 1 and "--repair" in checked.stdout
     repaired = run_cli("-m", "qa", "doctor", "--repair", store=store)

@@ -203,7 +203,7 @@ def test_filters_to_chroma_where():
     where = Filters(languages=["fr"], date_from="2020-01-01", date_to="2020-12-31").to_where()
     assert where == {"$and": [{"lang": {"$in": ["fr"]}}, {"date_int": {"$gte": 20200101}},
                               {"date_int": {"$lte": 20201231}}]}
-    # the keyword index applies the same filters itself: tests/test_archive.py
+    # the keyword index applies the same filters itself: tests/store/test_archive.py
 
 
 def test_evidence_passages_rank_sentences_and_quote_the_article():

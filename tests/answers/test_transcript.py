@@ -1,6 +1,6 @@
 """``python -m qa ask --markdown``: the question, the answer and its numbered citations as Markdown, from the real
 pipeline with the small bundled model (slow: the model answers on the CPU). The Markdown itself is tested
-fast, with the page's export, in tests/test_ui_wiring.py."""
+fast, with the page's export, in tests/ui/test_ui_wiring.py."""
 
 from __future__ import annotations
 

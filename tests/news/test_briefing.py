@@ -9,7 +9,7 @@ import pytest
 from qa import Assistant
 from tests.conftest import run_cli
 from tests.scripted import Scripted
-from tests.test_factcheck import HARBOUR, VILLEBOURG
+from tests.news.test_factcheck import HARBOUR, VILLEBOURG
 
 
 @pytest.fixture(scope="module")

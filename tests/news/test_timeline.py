@@ -374,7 +374,7 @@ def sample_store(tmp_path_factory):
     """The issue's sample articles of Thursday 2020-07-02 about the Ségur de la santé and Ghislaine Maxwell
     (data/samples/orangesum-sample.jsonl: 60 articles of that day, wire copies included)."""
     folder = tmp_path_factory.mktemp("timeline-sample")
-    path = Path(__file__).resolve().parents[1] / "data" / "samples" / "orangesum-sample.jsonl"
+    path = Path(__file__).resolve().parents[2] / "data" / "samples" / "orangesum-sample.jsonl"
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     Assistant(store_dir=folder / "store").ingest([write_jsonl(folder / "articles.jsonl", records)])
     return folder / "store"

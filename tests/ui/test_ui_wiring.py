@@ -2,12 +2,11 @@
 :class:`qa.ui.page.NewsdeskApp` called as their events call them (each dict they return must name only
 outputs of those events), the controller's ingestion progress and the model's waiting line (its place shown
 in the chat, the one too many told the assistant is busy). A scripted chat model
-(:func:`tests.test_ui_api.newsroom`) over the real embedder and store: seconds.
+(:func:`tests.ui.test_ui_api.newsroom`) over the real embedder and store: seconds.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import re
 import threading
@@ -22,7 +21,7 @@ from qa.ui.controller import BusyError, ModelGate, Waiting
 from qa.ui.page import REFUSING, THINKING, new_session
 from qa.ui.render import md_safe, title_of_cell
 from tests.conftest import write_jsonl
-from tests.test_ui_api import (
+from tests.ui.conftest import (
     BRIDGE,
     BRIDGE_QUESTION,
     BRIDGE_SUMMARY,
@@ -30,7 +29,7 @@ from tests.test_ui_api import (
     NEWS,
     SEED_TITLE,
     blocking,
-    make_scripted_store,
+    call,
     newsroom,
     scripted_assistant,
 )
@@ -39,9 +38,9 @@ BRIDGE_TITLE = BRIDGE.split("\n")[0]
 NO_FILTERS = ([], [], [], "", "")  # languages, sources, article ids, from, to
 
 
-@pytest.fixture(scope="module")
-def store_dir(tmp_path_factory):
-    return make_scripted_store(tmp_path_factory.mktemp("ui-wiring"))
+@pytest.fixture
+def store_dir(scripted_store):
+    return scripted_store
 
 
 @pytest.fixture
@@ -56,26 +55,6 @@ def empty(tmp_path):
     """An app over a store of its own, empty, for the tests that add and delete articles."""
     assistant, _ = scripted_assistant(tmp_path / "store")
     return NewsdeskApp(NewsdeskUI(assistant))
-
-
-def call(app: NewsdeskApp, handler, *args, via=None) -> list:
-    """What ``handler`` returns (or yields, in order) for ``args``; every dict must name only outputs of
-    every event it is wired to (or, for a part of a handler, of the events of the handler ``via``), so that
-    a wrong key fails here rather than in the browser."""
-    wired = [f for f in app.demo.fns.values() if f.fn == (via or handler)]
-    assert wired, f"{(via or handler).__name__} is wired to no event"
-    result = handler(*args)
-    results = list(result) if inspect.isgenerator(result) else [result]
-    assert results, f"{handler.__name__} returned nothing"
-    for r in results:
-        if r == gr.skip():
-            continue
-        assert isinstance(r, dict) and r and all(isinstance(k, gr.components.Component | gr.blocks.BlockContext)
-                                                for k in r), r
-        for event in wired:
-            outputs = {block._id for block in event.outputs}
-            assert {k._id for k in r} <= outputs, f"{handler.__name__} returned a component its event does not output"
-    return results
 
 
 def last_bubble(state: dict, app: NewsdeskApp) -> str:

@@ -11,92 +11,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 from tests.conftest import ROOT, SAMPLES, write_jsonl
-from tests.test_ui_api import BRIDGE_QUESTION, make_assistant, start_app
+from tests.ui.conftest import ANSWER_TIMEOUT, ARTIFACTS, BRIDGE_QUESTION, GOOD_ARTICLE, idle, open_tab, shot, start_app
 
 pytestmark = [
     pytest.mark.slow,  # the small bundled model answers in a real browser
     pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
 ]
-
-CHROMIUM = os.environ.get("QA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-ARTIFACTS = ROOT / "test-artifacts"
-ANSWER_TIMEOUT = 420_000  # ms: the small model on two shared CPU cores
-
-GOOD_ARTICLE = (
-    "Seaside library reopens after repairs\n\n"
-    "The seaside library of Portwen reopened on Monday after two years of repairs, the council said. "
-    "It now holds 40,000 books and a new reading room facing the harbour.\n"
-)
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (set QA_CHROMIUM)")
-    folder = tmp_path_factory.mktemp("ui-browser")
-    assistant = make_assistant(folder)
-    model = os.environ.get("QA_UI_TEST_MODEL")
-    if model:  # only for the docs screenshot
-        assistant.settings = assistant.settings.model_copy(update={"bundled_model": model, "max_tokens": 384})
-    demo, url = start_app(assistant)
-    yield {"url": url, "assistant": assistant, "folder": folder}
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser(app):
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, app):
-    """A fresh page (a new session of the app); fails the test if the page requested anything off this machine."""
-    context = browser.new_context(viewport={"width": 1360, "height": 900})
-    page = context.new_page()
-    requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.set_default_timeout(60_000)
-    page.goto(app["url"])
-    page.wait_for_selector("#nd-question textarea")
-    page.wait_for_selector("#nd-status .nd-count-articles")
-    yield page
-    context.close()
-    outside = sorted({urlparse(u).hostname for u in requests if urlparse(u).scheme in ("http", "https", "ws", "wss")}
-                     - {"127.0.0.1", "localhost"})
-    assert not outside, f"the page made requests outside the machine: {outside}"
-
-
-def idle(page, timeout: float = 30_000) -> None:
-    """Wait until no event of the page is running (Gradio shows a status tracker on pending outputs)."""
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=status-tracker]')]"
-                           ".every(e => e.classList.contains('hide'))", timeout=timeout)
-
-
-def shot(page, name: str) -> Path:
-    idle(page)
-    path = ARTIFACTS / f"ui-{name}.png"
-    page.screenshot(path=str(path))
-    return path
-
-
-def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
-
 
 # ---------------------------------------------------------------- chat
 
