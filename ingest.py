@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.paths or args.delete or args.rebuild):
         parser.error("give PATHs or URLs to ingest, --delete ID or --rebuild")
 
-    from qa.ingest.web import is_url
+    from qa.ingest.fetching import is_url
 
     urls = [p for p in args.paths if is_url(p)]
     paths = [p for p in args.paths if not is_url(p)]

@@ -5,51 +5,36 @@ they changed.
   the file readers of :mod:`qa.ingest.readers`: a page is read by the same HTML reader as a saved ``.html`` file; a
   feed (``feedparser``) yields the pages of its items. A failure is one record with its reason, never an
   exception that stops the others.
-- Politeness: one ``User-Agent`` naming newsdesk-qa, the site's ``robots.txt`` (``urllib.robotparser``, its
-  ``Crawl-delay`` too), at most one request per ``fetch_host_delay`` seconds to a site, a time limit for a whole
-  download, redirects followed one by one (each hop checked) up to ``fetch_max_redirects``, bodies streamed and
-  refused past ``max_file_mb``.
-- Incremental: :class:`FetchState` (``<store>/fetch.sqlite3``) keeps each URL's ``ETag``/``Last-Modified`` and
-  each feed's seen item ids. A re-run asks with ``If-None-Match``/``If-Modified-Since`` (a 304 is "unchanged")
-  and fetches only the items it has not seen (or whose date changed). What a run read is remembered only
-  once it is stored (:meth:`WebReader.commit`), and only while its article is still in the store.
+- Politeness (:mod:`qa.ingest.fetching`): one ``User-Agent`` naming newsdesk-qa, the site's ``robots.txt``
+  (``urllib.robotparser``, its ``Crawl-delay`` too), at most one request per ``fetch_host_delay`` seconds to a site,
+  a time limit for a whole download, redirects followed one by one (each hop checked) up to
+  ``fetch_max_redirects``, bodies streamed and refused past ``max_file_mb``.
+- Incremental (:mod:`qa.ingest.fetch_state`): :class:`~qa.ingest.fetch_state.FetchState` (``<store>/fetch.sqlite3``)
+  keeps each URL's ``ETag``/``Last-Modified`` and each feed's seen item ids. A re-run asks with
+  ``If-None-Match``/``If-Modified-Since`` (a 304 is "unchanged") and fetches only the items it has not seen (or whose
+  date changed). What a run read is remembered only once it is stored (:meth:`WebReader.commit`), and only while its
+  article is still in the store.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 import tempfile
-import time
-import urllib.robotparser
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date
-from email.message import Message
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
 
+from qa.ingest.fetch_state import FetchState, Validators
+from qa.ingest.fetching import FEED_TYPES, PAGE_TYPES, Fetched, Fetcher, FetchError, Policy, is_url
+from qa.ingest.readers import Limits, Record, read_html
 from qa.store.articles import Article, Failure, printable
 from qa.text.cleaning import normalize_date
-from qa.ingest.readers import Limits, Record, read_html
-
-FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+xml",
-              "application/xml", "text/xml")
-PAGE_TYPES = ("text/html", "application/xhtml+xml")
-ROBOTS_BYTES = 500 * 1024  # RFC 9309: a crawler may ignore what a robots.txt holds past 500 KiB
-REDIRECTS = frozenset({301, 302, 303, 307, 308})
-STATE_FILE = "fetch.sqlite3"
-_URL = re.compile(r"(?i)^https?://\S+$")
 
 log = logging.getLogger(__name__)
-
-
-def is_url(text: str) -> bool:
-    """Whether ``text`` is written as an http(s) address (what the command line sends to the web)."""
-    return bool(_URL.match(text.strip()))
 
 
 def canonical_url(url: str) -> str:
@@ -58,301 +43,6 @@ def canonical_url(url: str) -> str:
     from courlan import normalize_url
 
     return normalize_url(urldefrag(url).url, strict=False)
-
-
-class FetchError(Exception):
-    """Why a URL could not be fetched, in words a user understands."""
-
-
-class Unreachable(FetchError):
-    """The site did not answer (in time)."""
-
-
-@dataclass(frozen=True)
-class Policy:
-    """How the web is fetched (from the ``fetch_*`` settings and ``max_file_mb``)."""
-
-    timeout: float
-    host_delay: float
-    user_agent: str
-    max_redirects: int
-    max_bytes: int
-
-    @classmethod
-    def from_settings(cls, settings) -> Policy:
-        return cls(timeout=settings.fetch_timeout, host_delay=settings.fetch_host_delay,
-                   user_agent=settings.fetch_user_agent, max_redirects=settings.fetch_max_redirects,
-                   max_bytes=int(settings.max_file_mb * 1e6))
-
-    @property
-    def robots_agent(self) -> str:
-        """The product token robots.txt rules are matched against (``newsdesk-qa``)."""
-        return self.user_agent.split("/")[0].split()[0]
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """A response that was read: its final URL (after redirects), status, body and validators."""
-
-    url: str
-    status: int
-    body: bytes = b""
-    content_type: str = ""
-    charset: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-@dataclass(frozen=True)
-class Validators:
-    """What a URL's last response said about its version, and the article it gave (a page's)."""
-
-    etag: str | None
-    last_modified: str | None
-    article_id: str | None
-
-    def headers(self) -> dict[str, str]:
-        headers = {}
-        if self.etag:
-            headers["If-None-Match"] = self.etag
-        if self.last_modified:
-            headers["If-Modified-Since"] = self.last_modified
-        return headers
-
-
-# ================================================================ what was fetched before
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS urls (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, article_id TEXT,
-                                 fetched_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS items (feed TEXT NOT NULL, item TEXT NOT NULL, stamp TEXT NOT NULL,
-                                  article_id TEXT NOT NULL, PRIMARY KEY (feed, item));
-"""
-
-
-class FetchState:
-    """``<store>/fetch.sqlite3``: each URL's validators (``ETag``, ``Last-Modified``) and each feed's items seen.
-    It only saves fetching: deleted, the next run fetches everything again and the store skips what it holds."""
-
-    def __init__(self, directory: Path):
-        from qa.store.store import StoreError
-
-        self.path = Path(directory) / STATE_FILE
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)  # a store on a Chroma server: kept here all the same
-            self.db = sqlite3.connect(self.path, timeout=30)
-            with self.db:
-                self.db.executescript(_SCHEMA)
-        except OSError as exc:
-            raise StoreError(f"Cannot create {self.path}: {exc.strerror or exc}") from None
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"Cannot use {self.path} ({exc}): it only remembers what was fetched; delete it "
-                             "and the next run fetches everything again.") from None
-
-    def close(self) -> None:
-        self.db.close()
-
-    def validators(self, url: str) -> Validators | None:
-        row = self.db.execute("SELECT etag, last_modified, article_id FROM urls WHERE url = ?", (url,)).fetchone()
-        return Validators(*row) if row else None
-
-    def item(self, feed: str, item: str) -> tuple[str, str] | None:
-        """(its date stamp, its article id) of a feed item seen before."""
-        row = self.db.execute("SELECT stamp, article_id FROM items WHERE feed = ? AND item = ?", (feed, item))
-        return row.fetchone()
-
-    def items(self, feed: str) -> list[str]:
-        """The article ids of a feed's items seen before."""
-        return [r[0] for r in self.db.execute("SELECT article_id FROM items WHERE feed = ?", (feed,))]
-
-    def save(self, urls: Iterable[tuple[str, Validators]], items: Iterable[tuple[str, str, str, str]]) -> None:
-        """Remember URLs' validators and feed items (feed, item id, date stamp, article id), in one transaction."""
-        now = time.time()
-        with self.db:
-            self.db.executemany(
-                "INSERT INTO urls VALUES (?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, "
-                "last_modified = excluded.last_modified, article_id = excluded.article_id, "
-                "fetched_at = excluded.fetched_at",
-                [(url, v.etag, v.last_modified, v.article_id, now) for url, v in urls])
-            self.db.executemany(
-                "INSERT INTO items VALUES (?, ?, ?, ?) ON CONFLICT(feed, item) DO UPDATE SET stamp = excluded.stamp, "
-                "article_id = excluded.article_id", list(items))
-
-
-# ================================================================ fetching
-
-
-class Fetcher:
-    """GET with the :class:`Policy`: robots.txt, the per-site delay, bounded redirects, time and size limits."""
-
-    def __init__(self, policy: Policy, client: httpx.Client | None = None):
-        self.policy = policy
-        self.client = client or httpx.Client(
-            headers={"User-Agent": policy.user_agent},
-            timeout=httpx.Timeout(policy.timeout), follow_redirects=False)
-        self._robots: dict[str, urllib.robotparser.RobotFileParser | FetchError] = {}
-        self._next: dict[str, float] = {}  # site -> when the next request to it may start (time.monotonic)
-
-    def close(self) -> None:
-        self.client.close()
-
-    def get(self, url: str, headers: dict[str, str] | None = None) -> Fetched:
-        """The response to ``url`` (a 304 has no body), following redirects. Only a web page or a feed is
-        downloaded: another content type (an image, a PDF) is refused before its body is read."""
-        seen = [url]
-        for _ in range(self.policy.max_redirects + 1):
-            self._allowed(url)
-            response = self._send(url, headers, readable=_readable)
-            if response.status in REDIRECTS:
-                target = response.url
-                if target in seen:
-                    raise FetchError(f"redirect loop ({' → '.join([*seen[seen.index(target):], target])})")
-                seen.append(target)
-                url = target
-                continue
-            if response.status == 304:
-                if not headers:
-                    raise FetchError("HTTP 304 Not Modified, though it was not asked whether it changed")
-                return response
-            if response.status >= 400:
-                raise FetchError(f"HTTP {response.status} {_reason(response.status)}")
-            return response
-        raise FetchError(f"more than {self.policy.max_redirects} redirects (QA_FETCH_MAX_REDIRECTS): "
-                         f"{' → '.join(seen)}")
-
-    def _send(self, url: str, headers: dict[str, str] | None, *, limit: int | None = None,
-              readable: Callable[[str], bool] | None = None) -> Fetched:
-        """One request (no redirect followed): a redirect's ``url`` is its target; the body of a 2xx is read
-        when ``readable(content_type)`` (or no check is asked)."""
-        limit = self.policy.max_bytes if limit is None else limit
-        self._wait_turn(url)
-        started = time.monotonic()
-        try:
-            with self.client.stream("GET", url, headers=headers or {}) as response:
-                status = response.status_code
-                if status in REDIRECTS:
-                    location = response.headers.get("location")
-                    if not location:
-                        raise FetchError(f"HTTP {status} redirect without a Location")
-                    target = urljoin(url, location.strip())
-                    if not is_url(target):
-                        raise FetchError(f"redirected to {printable(target)!r}, not an http(s) address")
-                    return Fetched(url=target, status=status)
-                if status == 304 or status >= 400:
-                    return Fetched(url=url, status=status)
-                content_type, charset = _content_type(response.headers.get("content-type", ""))
-                if readable is not None and not readable(content_type):
-                    raise FetchError(f"neither a web page nor an RSS/Atom feed (content type {content_type}): "
-                                     "not downloaded")
-                declared = response.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > limit:
-                    raise FetchError(f"larger than the limit of {_mb(limit)} ({_mb(int(declared))}, "
-                                     "QA_MAX_FILE_MB): not downloaded")
-                body = bytearray()
-                for piece in response.iter_bytes():
-                    body += piece
-                    if len(body) > limit:
-                        raise FetchError(f"larger than the limit of {_mb(limit)} (QA_MAX_FILE_MB): download stopped")
-                    if time.monotonic() - started > self.policy.timeout:
-                        raise httpx.ReadTimeout("the download took too long")
-                return Fetched(url=url, status=status, body=bytes(body), content_type=content_type,
-                               charset=charset, etag=response.headers.get("etag"),
-                               last_modified=response.headers.get("last-modified"))
-        except httpx.TimeoutException:
-            raise Unreachable(f"no complete answer within {self.policy.timeout:g} s (QA_FETCH_TIMEOUT)") from None
-        except httpx.InvalidURL as exc:
-            raise FetchError(f"not a valid web address ({exc})") from None
-        except httpx.HTTPError as exc:
-            raise Unreachable(f"cannot be reached ({_network_error(exc)})") from None
-
-    def _wait_turn(self, url: str) -> None:
-        """Sleep until this site may be asked again (``host_delay``, or its robots.txt's Crawl-delay if longer)."""
-        site = _site(url)
-        wait = self._next.get(site, 0.0) - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        delay = self.policy.host_delay
-        robots = self._robots.get(site)
-        if isinstance(robots, urllib.robotparser.RobotFileParser):
-            delay = max(delay, float(robots.crawl_delay(self.policy.robots_agent) or 0))
-        self._next[site] = time.monotonic() + delay
-
-    def _allowed(self, url: str) -> None:
-        """Raise :class:`FetchError` when the site's robots.txt disallows ``url`` to newsdesk-qa (or cannot be read)."""
-        site = _site(url)
-        if site not in self._robots:
-            self._robots[site] = self._read_robots(site)
-        robots = self._robots[site]
-        if isinstance(robots, FetchError):
-            raise robots
-        if not robots.can_fetch(self.policy.robots_agent, url):
-            raise FetchError("disallowed by the site's robots.txt: not fetched")
-
-    def _read_robots(self, site: str) -> urllib.robotparser.RobotFileParser | FetchError:
-        """The site's robots.txt (RFC 9309): missing (4xx) allows everything; 401/403 like the standard library,
-        and a server or network error, disallow everything (the site is not asked further in this run)."""
-        robots = urllib.robotparser.RobotFileParser(f"{site}/robots.txt")
-        url = f"{site}/robots.txt"
-        try:
-            for _ in range(self.policy.max_redirects + 1):
-                response = self._send(url, None, limit=ROBOTS_BYTES * 4)
-                if response.status not in REDIRECTS:
-                    break
-                url = response.url
-        except Unreachable as exc:  # the site is down: said as such
-            return exc
-        except FetchError as exc:
-            return FetchError(f"the site's robots.txt could not be read ({exc}): not fetched")
-        if response.status in (401, 403):
-            robots.disallow_all = True
-        elif response.status >= 500:
-            return FetchError(f"the site's robots.txt answered HTTP {response.status}: not fetched")
-        elif response.status >= 300:
-            robots.allow_all = True
-        else:
-            text = response.body[:ROBOTS_BYTES].decode("utf-8", errors="replace")
-            robots.parse(text.splitlines())
-        return robots
-
-
-def _site(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
-
-
-def _content_type(header: str) -> tuple[str, str | None]:
-    message = Message()
-    message["content-type"] = header
-    return message.get_content_type().lower() if header else "", message.get_param("charset")
-
-
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
-
-
-def _network_error(exc: httpx.HTTPError) -> str:
-    cause = exc.__cause__ or exc.__context__
-    detail = str(exc) or str(cause or "") or type(exc).__name__
-    return f"{type(exc).__name__}: {detail}"
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:,.1f} MB" if n >= 1e6 else f"{n / 1024:,.0f} KB"
-
-
-# ================================================================ reading
-
-
-def _readable(content_type: str) -> bool:
-    """Whether a response of this content type may be a page or a feed (those without one are sniffed)."""
-    return (content_type in (*PAGE_TYPES, *FEED_TYPES, "", "text/plain", "application/octet-stream")
-            or content_type.endswith(("+xml", "/rss", "/atom")))
 
 
 def _kind(fetched: Fetched) -> str | None:

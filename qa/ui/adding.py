@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.ui.render import friendly_error
-from qa.ingest.web import is_url
+from qa.ingest.fetching import is_url
 
 UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".gz"]
 

@@ -1,6 +1,6 @@
-"""Articles from the web (qa/ingest/web.py, ``Assistant.ingest_urls``, ``ingest.py URL``, the app's address box),
-against a real HTTP server on 127.0.0.1 that these tests run: article pages (two OrangeSum pages from
-data/samples and pages written here), RSS and Atom feeds generated here, and the ways a site goes wrong
+"""Articles from the web (qa/ingest/web.py, fetching.py, fetch_state.py, ``Assistant.ingest_urls``, ``ingest.py URL``,
+the app's address box), against a real HTTP server on 127.0.0.1 that these tests run: article pages (two OrangeSum
+pages from data/samples and pages written here), RSS and Atom feeds generated here, and the ways a site goes wrong
 (broken feed, slow page, redirect loop and chain, huge page, robots.txt, 304s). Nothing leaves 127.0.0.1.
 """
 
@@ -19,7 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from qa.store.articles import Article, Failure
-from qa.ingest.web import STATE_FILE, WebReader, canonical_url, is_url
+from qa.ingest.fetch_state import STATE_FILE
+from qa.ingest.fetching import is_url
+from qa.ingest.web import WebReader, canonical_url
 from tests.conftest import ROOT, SAMPLES, ctrl_c_as_in_a_terminal
 
 ORANGE_PAGE = SAMPLES / "orangesum-10647.html"  # CC BY-SA 4.0 (data/samples/README.md)
