@@ -349,7 +349,8 @@ def _chunks_by_article(directory: Path) -> dict[str, tuple[list, str | None]]:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from qa.store.store import COLLECTION, StoredChunk
+    from qa.store.articles import StoredChunk
+    from qa.store.store import COLLECTION
 
     try:
         client = chromadb.PersistentClient(path=str(directory), settings=ChromaSettings(anonymized_telemetry=False))

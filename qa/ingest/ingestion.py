@@ -9,8 +9,8 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, Field
 
-from qa.store.articles import Article, Failure, printable
-from qa.ingest.chunking import Chunk, bounded_chunks
+from qa.store.articles import Article, Chunk, Failure, printable
+from qa.ingest.chunking import bounded_chunks
 from qa.models.embeddings import embed_array
 from qa.ingest.readers import Limits, Record, count_records, iter_records, read_file
 from qa.settings import Settings

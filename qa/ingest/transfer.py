@@ -23,9 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.store.articles import Article, Failure
+from qa.store.articles import Article, Chunk, Failure
 from qa.store.catalog import StoryKey
-from qa.ingest.chunking import Chunk
 from qa.models.embeddings import embedder_setting
 from qa.ingest.readers import Limits, _lines
 from qa.store.store import Store, StoreError

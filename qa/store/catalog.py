@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
-from qa.store.articles import Article
+from qa.store.articles import Article, StoredChunk
 from qa.store.keyword import VERSION as KEYWORD_VERSION
 from qa.store.keyword import KeywordIndex
 
@@ -79,7 +79,7 @@ class Written(NamedTuple):
     """One article as committed by a write: its chunks (StoredChunk-like rows, for the keyword index)."""
 
     article: Article
-    chunks: list  # of qa.store.store.StoredChunk
+    chunks: list  # of qa.store.articles.StoredChunk
     story: StoryKey
 
 
@@ -587,8 +587,6 @@ class ServerCatalog:
     def sync(self, revision: str) -> tuple[int, int]:
         """Index the articles stored on the server since the last sync, forget those deleted (the first sync
         of this copy: every article). Returns (articles indexed, articles forgotten)."""
-        from qa.store.store import StoredChunk
-
         db = self._index_db
         started = time.time()
         cursor = db.execute("SELECT value FROM state WHERE key = 'cursor'").fetchone()

@@ -35,11 +35,9 @@ from urllib.parse import urlsplit
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
-from pydantic import BaseModel
 
-from qa.store.articles import Article
+from qa.store.articles import Article, Chunk, StoredChunk
 from qa.store.catalog import ArticleInfo, LocalCatalog, ServerCatalog, StoryKey, Written
-from qa.ingest.chunking import Chunk
 from qa.models.embeddings import embedder_setting
 
 log = logging.getLogger("qa.store.store")
@@ -185,36 +183,6 @@ def _guard_public_methods(cls):
         if inspect.isfunction(value) and not name.startswith("__") or name == "__init__":
             setattr(cls, name, _guarded(value))
     return cls
-
-
-class StoredChunk(BaseModel):
-    """A chunk as found in the store, with everything needed to cite it. ``story``: the id of the first article
-    of its article's group of wire copies (its own article's id when alone)."""
-
-    id: str
-    article_id: str
-    title: str
-    text: str
-    source: str | None = None
-    date: str | None = None
-    lang: str | None = None
-    url: str | None = None
-    index: int = 0
-    start: int = 0
-    end: int = 0
-    score: float = 0.0
-    story: str = ""
-
-    def model_post_init(self, _context) -> None:
-        if not self.story:
-            self.story = self.article_id
-
-    @classmethod
-    def from_chroma(cls, chunk_id: str, text: str, meta: dict, score: float = 0.0) -> StoredChunk:
-        return cls(id=chunk_id, text=text, score=score, article_id=meta["article_id"], title=meta.get("title", ""),
-                   source=meta.get("source"), date=meta.get("date"), lang=meta.get("lang"), url=meta.get("url"),
-                   index=meta.get("chunk_index", 0), start=meta.get("start", 0), end=meta.get("end", 0),
-                   story=meta.get("story", ""))
 
 
 def chroma_client(url: str):
