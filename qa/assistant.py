@@ -26,7 +26,9 @@ from qa.text.language import question_language
 from qa.models.llm import LocalChatModel, get_chat_model, model_errors, model_label, structured, yes_probability
 from qa.retrieval.search import Filters, Passage, evidence_passages, hybrid_search, with_versions
 from qa.settings import Settings, get_settings
-from qa.store.store import ArticleInfo, NoArticlesError, Store
+from qa.store.catalog import ArticleInfo
+from qa.store.errors import NoArticlesError
+from qa.store.store import Store
 
 History = list[tuple[str, str]]
 

@@ -198,7 +198,7 @@ def test_the_check_before_a_write_costs_little(samples_store, tmp_path):
     article into the same store, as a user runs it: under 5 %."""
     import time
 
-    from qa.store.store import quick_check
+    from qa.store.errors import quick_check
     from tests.conftest import run_cli
 
     copy = tmp_path / "store"

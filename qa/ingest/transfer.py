@@ -27,7 +27,8 @@ from qa.store.articles import Article, Chunk, Failure
 from qa.store.catalog import StoryKey
 from qa.models.embeddings import embedder_setting
 from qa.ingest.readers import Limits, _lines
-from qa.store.store import Store, StoreError
+from qa.store.errors import StoreError
+from qa.store.store import Store
 
 FORMAT = "newsdesk-qa-export-1"
 Progress = Callable[[int, int | None, str], None]
