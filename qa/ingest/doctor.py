@@ -370,7 +370,7 @@ def _chunks_by_article(directory: Path) -> dict[str, tuple[list, str | None]]:
 
 def _salvage_articles(directory: Path, stamp: str) -> int:
     """Copy every readable row of the damaged article table into a new one; the damaged file is kept aside."""
-    from qa.store.catalog import SCHEMA
+    from qa.store.local_catalog import SCHEMA
 
     path = directory / ARTICLES_DB
     aside = directory / f"{ARTICLES_DB}.damaged-{stamp}"

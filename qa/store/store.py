@@ -33,10 +33,12 @@ from chromadb.config import Settings as ChromaSettings
 
 from qa.models.embeddings import embedder_setting
 from qa.store.articles import Article, Chunk, StoredChunk
-from qa.store.catalog import ArticleInfo, LocalCatalog, ServerCatalog, StoryKey, Written
+from qa.store.catalog import ArticleInfo, StoryKey, Written
 from qa.store.chroma import COLLECTION, chroma_client, chunk_metadata
 from qa.store.errors import (QUICK_CHECK_BYTES, DiskFullError, EmbedderMismatchError, ReadOnlyStoreError,
                              StoreDamagedError, StoreError, explain, guard_public_methods, quick_check)
+from qa.store.local_catalog import LocalCatalog
+from qa.store.server_catalog import ServerCatalog
 
 log = logging.getLogger("qa.store.store")
 
