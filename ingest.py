@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from qa.ingest.ingestion import IngestReport
     from qa.models.llm import ModelUnavailableError
-    from qa.store.store import StoreError
+    from qa.store.errors import StoreError
 
     status = 0
     assistant = open_assistant(args)
@@ -128,7 +128,7 @@ def _watch(assistant, urls: list[str], minutes: float, *, as_json: bool, status:
     """Fetch ``urls`` again every ``minutes`` (only what changed) until Ctrl-C: one summary line a round (its
     problems on stderr). The exit status is the last round's."""
     from qa.models.llm import ModelUnavailableError
-    from qa.store.store import StoreError
+    from qa.store.errors import StoreError
 
     print(f"watching {len(urls)} address{'es' if len(urls) > 1 else ''} every {minutes:g} min; Ctrl-C stops",
           file=sys.stderr, flush=True)

@@ -21,12 +21,11 @@ from pathlib import Path
 from common import ROOT, write_results
 
 from qa import Assistant
-from qa.store.articles import Article
+from qa.store.articles import Article, StoredChunk
 from qa.evaluation.runs import evaluate_retrieval, load_evalset
 from qa.ingest.ingestion import Ingestor
 from qa.store.keyword import tokenize
 from qa.retrieval.search import fuse
-from qa.store.store import StoredChunk
 
 
 class Bm25s:

@@ -285,7 +285,8 @@ def store_cost(records: list[dict], stored: int, asked: int = 1000) -> dict:
     import numpy as np
 
     from qa.store.articles import Article
-    from qa.store.store import Store, StoryKey
+    from qa.store.catalog import StoryKey
+    from qa.store.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(tmp, "bench-stories")

@@ -18,7 +18,7 @@ from qa.models import prompts
 from qa.answers.checking import (Answer, Checked, Found, answer_schema, check, confirmed, finalize, format_history,
                         judge_input, needs_translation, number_sentences, parse_reply, prompt_inputs,
                         verification_inputs)
-from qa.store.articles import Article
+from qa.store.articles import Article, StoredChunk
 from qa.models.embeddings import embedder_name, get_embedder
 from qa.text.facts import is_refusal, unsupported_facts
 from qa.ingest.ingestion import IngestReport, ProgressCallback, ingest_files, ingest_paths, ingest_urls, rebuild
@@ -26,7 +26,9 @@ from qa.text.language import question_language
 from qa.models.llm import LocalChatModel, get_chat_model, model_errors, model_label, structured, yes_probability
 from qa.retrieval.search import Filters, Passage, evidence_passages, hybrid_search, with_versions
 from qa.settings import Settings, get_settings
-from qa.store.store import ArticleInfo, NoArticlesError, Store, StoredChunk
+from qa.store.catalog import ArticleInfo
+from qa.store.errors import NoArticlesError
+from qa.store.store import Store
 
 History = list[tuple[str, str]]
 

@@ -426,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from qa.models.llm import ModelUnavailableError
-    from qa.store.store import StoreError
+    from qa.store.errors import StoreError
 
     args = build_parser().parse_args(argv)
     try:

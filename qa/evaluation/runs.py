@@ -15,7 +15,7 @@ from pathlib import Path
 
 from qa.text.language import question_language
 from qa.evaluation.metrics import answer_matches, citation_accuracy, evidence_hit, refusal_rates, retrieval_metrics
-from qa.store.store import StoredChunk
+from qa.store.articles import StoredChunk
 
 KS = tuple(range(1, 21))
 Retriever = Callable[[str], list[StoredChunk]]

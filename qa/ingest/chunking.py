@@ -11,9 +11,8 @@ import re
 from functools import lru_cache
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
-from pydantic import BaseModel
 
-from qa.store.articles import Article
+from qa.store.articles import Article, Chunk
 from qa.text.tokens import get_encoding
 
 # Paragraphs first, then sentence ends, then clause breaks, then words: a chunk only ever ends
@@ -24,15 +23,6 @@ _SEPARATORS = [r"\n\n", r"\n", r"(?<=[.!?…])[\"”»)]?\s+", r"(?<=[;:,])\s+",
 _LINEAR_CHARS, _LINEAR_PIECES = 20_000, 2_000
 # Characters a token may stand for, at most, in cleaned text: how much of an article is read for its chunks.
 _CHARS_PER_TOKEN = 10
-
-
-class Chunk(BaseModel):
-    id: str
-    article_id: str
-    index: int
-    text: str
-    start: int  # character offsets into the article text: article.text[start:end] == text
-    end: int
 
 
 class _Splitter(RecursiveCharacterTextSplitter):

@@ -125,7 +125,8 @@ def examine(assistant) -> Checkup:
         if not (articles_ok and chroma_ok):
             return checkup
     from qa.models.embeddings import embedder_name
-    from qa.store.store import DiskFullError, Store, StoreError
+    from qa.store.errors import DiskFullError, StoreError
+    from qa.store.store import Store
 
     try:
         store = Store(directory, embedder_name(assistant.embedder), create=False, check_embedder=False, server=server)
@@ -171,7 +172,7 @@ def repair(assistant) -> Checkup:
     if not server:
         _writable_or_refuse(directory)
         if disk_full(directory):
-            from qa.store.store import DiskFullError
+            from qa.store.errors import DiskFullError
 
             raise DiskFullError(f"The disk holding the store {directory} is full: free some space first (a full "
                                 "disk needs no repair; python -m qa doctor checks the store meanwhile). Nothing was "
@@ -250,7 +251,7 @@ def repair(assistant) -> Checkup:
 
 def _writable_or_refuse(directory: Path) -> None:
     """A repair writes: a store on a read-only disk or mount is refused before anything is tried."""
-    from qa.store.store import ReadOnlyStoreError
+    from qa.store.errors import ReadOnlyStoreError
 
     if directory.is_dir() and not os.access(directory, os.W_OK):
         raise ReadOnlyStoreError(f"The store at {directory} is read-only: copy it somewhere writable, then repair the "

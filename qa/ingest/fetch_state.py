@@ -44,7 +44,7 @@ class FetchState:
     It only saves fetching: deleted, the next run fetches everything again and the store skips what it holds."""
 
     def __init__(self, directory: Path):
-        from qa.store.store import StoreError
+        from qa.store.errors import StoreError
 
         self.path = Path(directory) / STATE_FILE
         try:

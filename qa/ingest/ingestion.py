@@ -9,12 +9,13 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, Field
 
-from qa.store.articles import Article, Failure, printable
-from qa.ingest.chunking import Chunk, bounded_chunks
+from qa.store.articles import Article, Chunk, Failure, printable
+from qa.ingest.chunking import bounded_chunks
 from qa.models.embeddings import embed_array
 from qa.ingest.readers import Limits, Record, count_records, iter_records, read_file
 from qa.settings import Settings
-from qa.store.store import Store, StoryKey
+from qa.store.catalog import StoryKey
+from qa.store.store import Store
 from qa.ingest.stories import StoryMatcher
 
 ProgressCallback = Callable[[int, int | None, str], None]
@@ -201,7 +202,7 @@ def ingest_urls(urls: Iterable[str], store: Store, embedder: Embeddings, setting
                 on_progress: ProgressCallback | None = None) -> IngestReport:
     """Ingest web pages and RSS/Atom feeds (a feed: the pages of its items), fetching only what changed since
     the last run (see :mod:`qa.ingest.web`). Pages not fetched again count as unchanged."""
-    from qa.store.store import ReadOnlyStoreError
+    from qa.store.errors import ReadOnlyStoreError
     from qa.ingest.web import WebReader
 
     if store.read_only:

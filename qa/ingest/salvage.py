@@ -20,7 +20,8 @@ def chunks_by_article(directory: Path) -> dict[str, tuple[list, str | None]]:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from qa.store.store import COLLECTION, StoredChunk
+    from qa.store.articles import StoredChunk
+    from qa.store.chroma import COLLECTION
 
     try:
         client = chromadb.PersistentClient(path=str(directory), settings=ChromaSettings(anonymized_telemetry=False))
@@ -40,7 +41,7 @@ def chunks_by_article(directory: Path) -> dict[str, tuple[list, str | None]]:
 def salvage_articles(path: Path, stamp: str) -> int:
     """Copy every readable row of the damaged article table ``path`` into a new one; the damaged file is kept aside
     (``NAME.damaged-STAMP``, beside it)."""
-    from qa.store.catalog import SCHEMA
+    from qa.store.local_catalog import SCHEMA
 
     aside = path.parent / f"{path.name}.damaged-{stamp}"
     for suffix in ("", "-wal", "-shm"):

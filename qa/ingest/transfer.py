@@ -23,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.store.articles import Article, Failure
+from qa.store.articles import Article, Chunk, Failure
 from qa.store.catalog import StoryKey
-from qa.ingest.chunking import Chunk
 from qa.models.embeddings import embedder_setting
 from qa.ingest.readers import Limits, _lines
-from qa.store.store import Store, StoreError
+from qa.store.errors import StoreError
+from qa.store.store import Store
 
 FORMAT = "newsdesk-qa-export-1"
 Progress = Callable[[int, int | None, str], None]

@@ -25,7 +25,8 @@ from qa.text.language import fold
 from qa.models.prompts import LANGUAGE_NAMES
 from qa.retrieval.search import dense_search, fuse
 from qa.text.sentences import sentence_spans
-from qa.store.store import Store, StoredChunk
+from qa.store.articles import StoredChunk
+from qa.store.store import Store
 
 # cosine similarity of the default embedder (use-multilingual-v3) between a short query and a chunk: on the
 # samples, chunks about the query score 0.28-0.58 and unrelated ones 0.06-0.16 ("football", "zzkx qwerty")

@@ -19,7 +19,8 @@ from pydantic import BaseModel, Field
 from qa.models.embeddings import embed_array, embedder_name
 from qa.text.facts import asks_for_number, is_instruction
 from qa.text.sentences import sentence_spans
-from qa.store.store import Store, StoredChunk
+from qa.store.articles import StoredChunk
+from qa.store.store import Store
 
 
 class Filters(BaseModel):

@@ -1,4 +1,5 @@
-"""The records that flow through ingestion: articles read from files, and the failures met on the way."""
+"""The records that flow through ingestion and the store: articles read from files, the failures met on the way,
+the chunks cut from an article and the chunks as found in the store."""
 
 from __future__ import annotations
 
@@ -80,3 +81,42 @@ class Failure(BaseModel):
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return printable(f"{where}: {self.reason}")
+
+
+class Chunk(BaseModel):
+    id: str
+    article_id: str
+    index: int
+    text: str
+    start: int  # character offsets into the article text: article.text[start:end] == text
+    end: int
+
+
+class StoredChunk(BaseModel):
+    """A chunk as found in the store, with everything needed to cite it. ``story``: the id of the first article
+    of its article's group of wire copies (its own article's id when alone)."""
+
+    id: str
+    article_id: str
+    title: str
+    text: str
+    source: str | None = None
+    date: str | None = None
+    lang: str | None = None
+    url: str | None = None
+    index: int = 0
+    start: int = 0
+    end: int = 0
+    score: float = 0.0
+    story: str = ""
+
+    def model_post_init(self, _context) -> None:
+        if not self.story:
+            self.story = self.article_id
+
+    @classmethod
+    def from_chroma(cls, chunk_id: str, text: str, meta: dict, score: float = 0.0) -> StoredChunk:
+        return cls(id=chunk_id, text=text, score=score, article_id=meta["article_id"], title=meta.get("title", ""),
+                   source=meta.get("source"), date=meta.get("date"), lang=meta.get("lang"), url=meta.get("url"),
+                   index=meta.get("chunk_index", 0), start=meta.get("start", 0), end=meta.get("end", 0),
+                   story=meta.get("story", ""))

@@ -43,7 +43,7 @@ def tokenize(text: str) -> list[str]:
 
 
 class ChunkRow(Protocol):
-    """What the index needs of a chunk (a :class:`~qa.store.store.StoredChunk` has it)."""
+    """What the index needs of a chunk (a :class:`~qa.store.articles.StoredChunk` has it)."""
 
     id: str
     article_id: str

@@ -18,237 +18,32 @@ committed last, so an article without its row is simply ingested again (its chun
 from __future__ import annotations
 
 import contextlib
-import errno
-import functools
-import inspect
 import json
 import logging
 import os
 import shutil
-import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
-from pydantic import BaseModel
 
-from qa.store.articles import Article
-from qa.store.catalog import ArticleInfo, LocalCatalog, ServerCatalog, StoryKey, Written
-from qa.ingest.chunking import Chunk
 from qa.models.embeddings import embedder_setting
+from qa.store.articles import Article, Chunk, StoredChunk
+from qa.store.catalog import ArticleInfo, StoryKey, Written
+from qa.store.chroma import COLLECTION, chroma_client, chunk_metadata
+from qa.store.errors import (QUICK_CHECK_BYTES, DiskFullError, EmbedderMismatchError, ReadOnlyStoreError,
+                             StoreDamagedError, StoreError, explain, guard_public_methods, quick_check)
+from qa.store.local_catalog import LocalCatalog
+from qa.store.server_catalog import ServerCatalog
 
 log = logging.getLogger("qa.store.store")
 
-COLLECTION = "chunks"
 
-
-
-class StoreError(RuntimeError):
-    """A problem with the store that the user can act on; the message says how."""
-
-
-class EmbedderMismatchError(StoreError):
-    pass
-
-
-class NoArticlesError(StoreError):
-    pass
-
-
-class StoreDamagedError(StoreError):
-    """A file of the store cannot be read as a database."""
-
-
-class DiskFullError(StoreError):
-    """The disk holding the store has no space left."""
-
-
-class ReadOnlyStoreError(StoreError):
-    """A change asked of a store on a read-only folder."""
-
-
-class ServerUnavailableError(StoreError):
-    """The Chroma server of the store does not answer, or answers with an error."""
-
-
-def explain(exc: BaseException, directory: Path) -> StoreError | None:
-    """The failure of a store operation in words a user can act on (None when it is not a store failure)."""
-    if isinstance(exc, StoreError):
-        return exc
-    # chromadb's errors, and the panics of its Rust core (pyo3_runtime.PanicException, a BaseException); chromadb
-    # may fail while cleaning up after one of them, so the chain of causes is read too
-    chain, link = [], exc
-    while link is not None and len(chain) < 8:
-        chain.append(link)
-        link = link.__cause__ or link.__context__
-    damaged = [e for e in chain if isinstance(e, sqlite3.DatabaseError) or _raised_in_chroma(e)]
-    database = bool(damaged)
-    text = str(damaged[-1] if damaged else exc)
-    if not database and not isinstance(exc, OSError):
-        return None
-    full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "database or disk is full" in text
-    with contextlib.suppress(OSError):
-        full = full or shutil.disk_usage(directory).free < 1_000_000
-    if full:
-        return DiskFullError(
-            f"The disk holding the store {directory} is full: nothing more could be written. Free some space and "
-            "run the same command again; what was stored before is kept.")
-    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return ReadOnlyStoreError(f"Cannot write to the store {directory} ({exc.strerror}).")
-    if database:
-        cause = text.splitlines()[0][:160] if text else type(exc).__name__
-        return StoreDamagedError(
-            f"The store at {directory} is damaged ({cause}). Check it with: python -m qa doctor --store {directory}"
-            "  (add --repair to rebuild what can be rebuilt from the article texts).")
-    return None
-
-
-# Database files up to this size are checked whole before the first write of a process (SQLite's quick_check
-# reads about 600 MB/s here: 35 ms for the 10 MB of a 175-article store, 0.15 s at this bound, against 8 s for
-# ``python ingest.py`` of one article); a larger one has its schema and settings table checked, and the pages a
-# write goes through are checked by SQLite as it reads them (a damaged one stops the write, rolled back).
-QUICK_CHECK_BYTES = 100_000_000
-
-
-def quick_check(path: Path, table: str | None = None) -> str | None:
-    """SQLite's ``quick_check`` of a database file (of one table and its indexes with ``table``), read-only: None
-    when sound, else the first problem found."""
-    from urllib.parse import quote
-
-    try:
-        db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
-        try:
-            pragma = f"PRAGMA quick_check({table})" if table else "PRAGMA quick_check(1)"
-            rows = db.execute(pragma).fetchall()
-        finally:
-            db.close()
-    except sqlite3.DatabaseError as exc:
-        return " ".join(str(exc).split())[:160]
-    problems = [" ".join(str(row[0]).replace("*** in database main ***", "").split()) for row in rows
-                if row[0] != "ok"]
-    return problems[0][:160] if problems else None
-
-
-def _raised_in_chroma(exc: BaseException) -> bool:
-    """An error of chromadb or of its Rust core, or one raised inside chromadb's code (after a panic of its
-    core, chromadb's own clean-up fails with AttributeErrors)."""
-    if type(exc).__module__.startswith(("chromadb", "pyo3_runtime")):
-        return True
-    tb = exc.__traceback__
-    while tb is not None:
-        if f"{os.sep}chromadb{os.sep}" in tb.tb_frame.f_code.co_filename:
-            return True
-        tb = tb.tb_next
-    return False
-
-
-def _guarded(method: Callable) -> Callable:
-    """Store failures (damaged files, a full disk) raised as a :class:`StoreError` that says what to do."""
-    if inspect.isgeneratorfunction(method):
-        @functools.wraps(method)
-        def generator(self, *args, **kwargs):
-            with _explained(self):
-                yield from method(self, *args, **kwargs)
-        return generator
-
-    @functools.wraps(method)
-    def call(self, *args, **kwargs):
-        with _explained(self):
-            return method(self, *args, **kwargs)
-    return call
-
-
-@contextlib.contextmanager
-def _explained(store: Store):
-    try:
-        yield
-    except (KeyboardInterrupt, SystemExit, GeneratorExit):
-        raise
-    except BaseException as exc:
-        if getattr(store, "server", None) and not isinstance(exc, StoreError):
-            raise ServerUnavailableError(
-                f"The Chroma server {store.server} failed ({_first_line(exc)}). Check that it runs and that "
-                "QA_CHROMA_URL names it; what was stored before is kept.") from exc
-        better = explain(exc, getattr(store, "directory", Path(".")))
-        if better is None or better is exc:
-            raise
-        raise better from exc
-
-
-def _guard_public_methods(cls):
-    for name, value in list(vars(cls).items()):
-        if inspect.isfunction(value) and not name.startswith("__") or name == "__init__":
-            setattr(cls, name, _guarded(value))
-    return cls
-
-
-class StoredChunk(BaseModel):
-    """A chunk as found in the store, with everything needed to cite it. ``story``: the id of the first article
-    of its article's group of wire copies (its own article's id when alone)."""
-
-    id: str
-    article_id: str
-    title: str
-    text: str
-    source: str | None = None
-    date: str | None = None
-    lang: str | None = None
-    url: str | None = None
-    index: int = 0
-    start: int = 0
-    end: int = 0
-    score: float = 0.0
-    story: str = ""
-
-    def model_post_init(self, _context) -> None:
-        if not self.story:
-            self.story = self.article_id
-
-    @classmethod
-    def from_chroma(cls, chunk_id: str, text: str, meta: dict, score: float = 0.0) -> StoredChunk:
-        return cls(id=chunk_id, text=text, score=score, article_id=meta["article_id"], title=meta.get("title", ""),
-                   source=meta.get("source"), date=meta.get("date"), lang=meta.get("lang"), url=meta.get("url"),
-                   index=meta.get("chunk_index", 0), start=meta.get("start", 0), end=meta.get("end", 0),
-                   story=meta.get("story", ""))
-
-
-def chroma_client(url: str):
-    """A client of the Chroma server at ``url``, checked to answer: ``http://host:port`` (the server's default
-    database) or ``http://host:port/NAME`` (the database NAME, created when missing: one server, several stores)."""
-    parts = urlsplit(url if "//" in url else f"http://{url}")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise StoreError(f"QA_CHROMA_URL={url!r} is not a server address: give http://HOST:PORT")
-    host, port, ssl = parts.hostname, parts.port or (443 if parts.scheme == "https" else 8000), parts.scheme == "https"
-    database = parts.path.strip("/") or chromadb.DEFAULT_DATABASE
-    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    try:
-        if database != chromadb.DEFAULT_DATABASE:
-            admin = chromadb.AdminClient(ChromaSettings(
-                chroma_api_impl="chromadb.api.fastapi.FastAPI", chroma_server_host=host, chroma_server_http_port=port,
-                chroma_server_ssl_enabled=ssl, anonymized_telemetry=False))
-            try:
-                admin.get_database(database)
-            except Exception:  # noqa: BLE001  (chromadb raises NotFoundError, or others by version)
-                admin.create_database(database)
-        client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings, database=database)
-        client.heartbeat()
-    except Exception as exc:  # noqa: BLE001  (httpx, chromadb and socket errors alike)
-        raise ServerUnavailableError(
-            f"Cannot reach the Chroma server at {url} ({_first_line(exc)}). Start it (chroma run --host HOST --port "
-            "PORT --path DIR) or check QA_CHROMA_URL; unset QA_CHROMA_URL to use the embedded store.") from exc
-    return client
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
-
-
-@_guard_public_methods
+@guard_public_methods
 class Store:
     """Open (or create) the store in ``directory`` for the embedder called ``embedder``; with ``server``
     (``http://host:port``), the store on that Chroma server (``directory`` then holds a local copy of the
@@ -452,7 +247,7 @@ class Store:
                 story = stories.get(article.id) or StoryKey(article.id)
                 stored = []
                 for chunk, vector in zip(chunks, embeddings, strict=True):
-                    meta = _chunk_metadata(article, chunk, story.story)
+                    meta = chunk_metadata(article, chunk, story.story)
                     rows_ids.append(chunk.id)
                     rows_docs.append(chunk.text)
                     rows_meta.append(meta)
@@ -599,13 +394,3 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({json.dumps(self.stats())})"
-
-
-def _chunk_metadata(article: Article, chunk: Chunk, story: str) -> dict:
-    meta = {
-        "article_id": article.id, "title": article.title, "source": article.source, "url": article.url,
-        "date": article.date, "date_int": article.date_int, "lang": article.lang,
-        "chunk_index": chunk.index, "start": chunk.start, "end": chunk.end, "content_hash": article.content_hash,
-        "story": story,
-    }
-    return {k: v for k, v in meta.items() if v is not None}

@@ -8,7 +8,7 @@ import re
 from pydantic import BaseModel, Field
 
 from qa.models import prompts
-from qa.store.store import StoreError
+from qa.store.errors import StoreError
 
 STYLES: dict[str, str] = {
     "short": "2-3 sentences (default)",

@@ -14,7 +14,7 @@ from qa.answers.checking import Found
 from qa.retrieval.search import Filters
 from qa.settings import Settings
 from qa.models.stop import StopSignal
-from qa.store.store import StoreError
+from qa.store.errors import StoreError
 from qa.ui.adding import UPLOAD_TYPES, AddingArticles, IngestProgress, failed_row
 from qa.ui.gate import BusyError, ModelGate, Reading, Waiting
 from qa.ui.progress import Tick, in_worker

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from qa.models.prompts import LANGUAGE_NAMES
-from qa.store.store import StoreError
+from qa.store.errors import StoreError
 
 log = logging.getLogger("qa.ui")
 

@@ -15,7 +15,7 @@ import gradio as gr
 
 from qa.cli.common import add_store_option, open_assistant
 from qa.settings import get_settings
-from qa.store.store import StoreError
+from qa.store.errors import StoreError
 from qa.ui.page import build_app, make_theme
 
 log = logging.getLogger("qa.ui")

@@ -163,7 +163,7 @@ def test_chain_is_a_runnable(small):
 
 
 def test_empty_store_gives_a_clear_error(tmp_path):  # raised before any model is loaded
-    from qa.store.store import NoArticlesError
+    from qa.store.errors import NoArticlesError
 
     with pytest.raises(NoArticlesError, match="No articles"):
         Assistant(store_dir=tmp_path / "empty", bundled_model="qwen2.5-0.5b").ask("Bonjour ?")

@@ -6,7 +6,7 @@ from qa.text.facts import is_instruction, is_refusal, names_in, unsupported_fact
 from qa.text.language import question_language
 from qa.retrieval.search import Filters, Passage, collapse_near_duplicates, evidence_passages, fuse
 from qa.text.sentences import sentence_spans, sentences
-from qa.store.store import StoredChunk
+from qa.store.articles import StoredChunk
 
 
 def _chunk(i, text, lang="fr", article="a1", **kw):

@@ -9,7 +9,8 @@ import re
 import pytest
 
 from qa.ingest.chunking import chunk_article
-from qa.store.store import EmbedderMismatchError, Store
+from qa.store.errors import EmbedderMismatchError
+from qa.store.store import Store
 from qa.text.tokens import count_tokens
 from tests.conftest import FIXTURES, SAMPLES, SEED, fixture_records, run_cli, write_jsonl
 

@@ -133,9 +133,8 @@ def test_repair_changes_nothing_when_the_file_of_what_it_removes_cannot_be_writt
 
 
 def test_from_chunks_rebuilds_the_spacing_the_chunker_dropped():
-    from qa.store.articles import Article
+    from qa.store.articles import Article, StoredChunk
     from qa.ingest.salvage import from_chunks
-    from qa.store.store import StoredChunk
 
     text = "Premier paragraphe. Il continue ici.\n\nDeuxième paragraphe.\nUne ligne encore. Et la fin."
     article = Article(id="a", title="T", text=text)
@@ -199,7 +198,7 @@ def test_the_check_before_a_write_costs_little(samples_store, tmp_path):
     article into the same store, as a user runs it: under 5 %."""
     import time
 
-    from qa.store.store import quick_check
+    from qa.store.errors import quick_check
     from tests.conftest import run_cli
 
     copy = tmp_path / "store"

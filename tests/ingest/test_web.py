@@ -507,7 +507,7 @@ def test_a_rerun_fetches_only_what_changed(site, settings):
 
 def test_a_damaged_state_file_is_one_line_and_loses_nothing(site, settings):
     from qa import Assistant
-    from qa.store.store import StoreError
+    from qa.store.errors import StoreError
 
     page = site.page("/news/trams.html", story_page(site.base, "trams"))
     assistant = Assistant(settings.model_copy(update=FAST))

@@ -18,7 +18,7 @@ from qa.ingest.ingestion import Ingestor, embedding_text
 from qa.models.llm import ModelUnavailableError
 from qa.ingest.readers import Limits, iter_records
 from qa.retrieval.search import dense_search
-from qa.store.store import EmbedderMismatchError
+from qa.store.errors import EmbedderMismatchError
 from tests.conftest import fixture_records, free_port, run_cli, write_jsonl
 
 MODEL = "qwen-embed"

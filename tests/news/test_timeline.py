@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from qa import Assistant
-from qa.store.store import NoArticlesError
+from qa.store.errors import NoArticlesError
 from qa.news.timeline import (
     EventDate,
     TimelineEvent,

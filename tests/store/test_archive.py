@@ -10,7 +10,8 @@ import sqlite3
 import pytest
 from qa import Assistant
 from qa.retrieval.search import Filters
-from qa.store.store import Store, StoreError
+from qa.store.errors import StoreError
+from qa.store.store import Store
 from tests.conftest import SAMPLES, SEED, fixture_records, free_port, run_cli, server_url, write_jsonl
 
 

@@ -17,7 +17,7 @@ from tests.conftest import SAMPLES, run_cli, write_jsonl
 from qa.text.language import language_ranking
 from qa.models.llm import model_id
 from qa.text.sentences import sentences
-from qa.store.store import StoreError
+from qa.store.errors import StoreError
 from qa.summaries import (
     STYLES,
     ArticleNotFoundError,

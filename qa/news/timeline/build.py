@@ -10,7 +10,8 @@ import numpy as np
 
 from qa.models.embeddings import embed_array
 from qa.settings import Settings
-from qa.store.store import Store, StoredChunk
+from qa.store.articles import StoredChunk
+from qa.store.store import Store
 from qa.news.timeline.events import article_events
 from qa.news.timeline.passages import timeline_passages
 from qa.news.timeline.results import Dropped, Timeline, TimelineEvent

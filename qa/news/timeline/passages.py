@@ -7,13 +7,13 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
 
-from qa.store.articles import Article
+from qa.store.articles import Article, StoredChunk
 from qa.text.facts import is_instruction
 from qa.store.keyword import tokenize
 from qa.text.language import function_words, question_language
 from qa.retrieval.search import Passage, evidence_passages
 from qa.text.sentences import sentence_spans
-from qa.store.store import Store, StoredChunk
+from qa.store.store import Store
 
 LEAD_SENTENCES = 3  # an article's first sentences: where news says what happened and when
 
