@@ -1,6 +1,6 @@
 """Fast tests of the answer logic: citations, the fact check, language, fusion, filters, the reply."""
 
-from qa.answers.checking import Reply, check, closest_passages, confirmed, finalize, format_passages, parse_reply, yes_probability
+from qa.answers.checking import Reply, check, closest_passages, confirmed, finalize, format_passages, parse_reply
 from qa.text.citations import cited_numbers, strip_citations
 from qa.text.facts import is_instruction, is_refusal, names_in, unsupported_facts
 from qa.text.language import question_language
@@ -176,10 +176,12 @@ def test_the_prompt_numbers_every_sentence():
 def test_yes_probability_from_log_probabilities():
     import math
 
-    assert abs(yes_probability([{"token": "yes", "logprob": math.log(0.6)},
-                                {"token": "no", "logprob": math.log(0.2)}]) - 0.75) < 1e-9
-    assert yes_probability([{"token": " No", "logprob": math.log(0.9)}]) == 0.0
-    assert yes_probability([]) == 0.5
+    from qa.models.llm import yes_from_logprobs
+
+    assert abs(yes_from_logprobs([{"token": "yes", "logprob": math.log(0.6)},
+                                  {"token": "no", "logprob": math.log(0.2)}]) - 0.75) < 1e-9
+    assert yes_from_logprobs([{"token": " No", "logprob": math.log(0.9)}]) == 0.0
+    assert yes_from_logprobs([]) == 0.5
 
 
 def test_question_language():

@@ -374,20 +374,6 @@ def judge_input(question: str, passage: Passage, language: str) -> dict:
     return {"question": question, "passage": localize_numbers(passage.text, passage.chunk.lang, language)}
 
 
-def yes_probability(top_logprobs: list[dict]) -> float:
-    """P(yes) / (P(yes) + P(no)) from the first token's top log-probabilities (OpenAI's format)."""
-    import math
-
-    yes = no = 0.0
-    for item in top_logprobs:
-        token = item["token"].strip().lower()
-        if token in ("yes", "oui", "y"):
-            yes += math.exp(item["logprob"])
-        elif token in ("no", "non", "n"):
-            no += math.exp(item["logprob"])
-    return yes / (yes + no) if yes + no > 0 else 0.5
-
-
 def format_history(history: list[tuple[str, str]], turns: int = 3) -> str:
     lines = []
     for question, answer in history[-turns:]:
@@ -398,5 +384,4 @@ def format_history(history: list[tuple[str, str]], turns: int = 3) -> str:
 
 __all__ = ["Answer", "Found", "Checked", "Source", "Reply", "NOT_FOUND", "check", "VERIFY_THRESHOLD", "answer_schema", "finalize",
            "confirmed", "closest_passages", "judge_input", "mentions_subject",
-           "format_passages", "parse_reply", "prompt_inputs", "verification_inputs",
-           "yes_probability"]
+           "format_passages", "parse_reply", "prompt_inputs", "verification_inputs"]
