@@ -15,9 +15,10 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel, ConfigDict, Field
 
 from qa.models import prompts
-from qa.answers.checking import (Answer, Checked, Found, answer_schema, check, confirmed, finalize, format_history,
-                        judge_input, needs_translation, number_sentences, parse_reply, prompt_inputs,
-                        verification_inputs)
+from qa.answers.checking import (Checked, check, confirmed, finalize, needs_translation, parse_reply,
+                                 verification_inputs)
+from qa.answers.prompting import answer_schema, format_history, judge_input, number_sentences, prompt_inputs
+from qa.answers.results import Answer, Found
 from qa.store.articles import Article
 from qa.models.embeddings import embedder_name, get_embedder
 from qa.text.facts import is_refusal, unsupported_facts
@@ -367,7 +368,7 @@ class Assistant:
     @_model_call
     def stream(self, question: str, history: History | None = None,
                filters: Filters | None = None) -> Iterator[Found | Answer]:
-        """Yield what was found first (:class:`~qa.answers.checking.Found`: the passages the model is about to read), then
+        """Yield what was found first (:class:`~qa.answers.results.Found`: the passages the model is about to read), then
         the checked :class:`Answer`. The answer is shown only once checked: nothing shown is taken back."""
         asked = self._prepare(Asked(question=question, history=history or [], filters=filters))
         yield Found(question=asked.question, language=asked.language, passages=asked.passages)

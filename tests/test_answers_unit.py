@@ -1,6 +1,7 @@
 """Fast tests of the answer logic: citations, the fact check, language, fusion, filters, the reply."""
 
-from qa.answers.checking import Reply, check, closest_passages, confirmed, finalize, format_passages, parse_reply
+from qa.answers.checking import Reply, check, closest_passages, confirmed, finalize, parse_reply
+from qa.answers.prompting import format_passages
 from qa.text.citations import cited_numbers, strip_citations
 from qa.text.facts import is_instruction, is_refusal, names_in, unsupported_facts
 from qa.text.language import question_language
@@ -372,7 +373,8 @@ def test_instructions_are_taken_out_of_what_is_summarised():
 
 
 def test_an_answer_left_in_the_passage_s_language_is_translated():
-    from qa.answers.checking import Checked, needs_translation, number_sentences
+    from qa.answers.checking import Checked, needs_translation
+    from qa.answers.prompting import number_sentences
 
     passages = _passages("Selon Stoltenberg, la Russie ne peut pas gagner une guerre nucléaire.")
     chosen = number_sentences(passages)[:1]

@@ -10,7 +10,7 @@ import json
 
 import pytest
 from qa import Assistant
-from qa.answers.checking import Answer, Found
+from qa.answers.results import Answer, Found
 from tests.scripted import Scripted, answering
 
 VILLEBOURG = """Conseil municipal de Villebourg : le budget 2021 adopté
@@ -62,7 +62,7 @@ def sentence_number(assistant: Assistant, question: str, words: str) -> int:
 
 
 def numbered(assistant: Assistant, question: str, words: str):
-    from qa.answers.checking import number_sentences
+    from qa.answers.prompting import number_sentences
 
     for s in number_sentences(assistant.retrieve(question)):
         if words in s.text:

@@ -53,7 +53,7 @@ def cmd_retrieve(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from qa.answers.checking import Found
+    from qa.answers.results import Found
 
     assistant = open_assistant(args, create=False)
     if args.json:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.answers.checking import Found
+from qa.answers.results import Found
 from qa.models.stop import StopSignal, Stopped
 from qa.answers.transcript import conversation_markdown
 from qa.ui.gate import BusyError, Waiting

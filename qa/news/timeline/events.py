@@ -7,7 +7,8 @@ import json
 from pydantic import BaseModel
 
 from qa.models import prompts
-from qa.answers.checking import Reply, check, format_passages, number_sentences
+from qa.answers.checking import Reply, check
+from qa.answers.prompting import format_passages, number_sentences
 from qa.text.citations import CITATION
 from qa.text.facts import names_in
 from qa.store.keyword import tokenize
