@@ -18,10 +18,11 @@ from qa.models import prompts
 from qa.answers.checking import (Checked, check, confirmed, finalize, needs_translation, parse_reply,
                                  verification_inputs)
 from qa.answers.prompting import answer_schema, format_history, judge_input, number_sentences, prompt_inputs
+from qa.answers.refusals import is_refusal
 from qa.answers.results import Answer, Found
 from qa.store.articles import Article
 from qa.models.embeddings import embedder_name, get_embedder
-from qa.text.facts import is_refusal, unsupported_facts
+from qa.text.facts import unsupported_facts
 from qa.ingest.ingestion import IngestReport, ProgressCallback, ingest_files, ingest_paths, ingest_urls, rebuild
 from qa.text.language import question_language
 from qa.models.llm import LocalChatModel, get_chat_model, model_errors, model_label, structured, yes_probability

@@ -28,12 +28,13 @@ import re
 from pydantic import BaseModel, Field
 
 from qa.text.citations import CITATION, numbered_as_shown
-from qa.text.facts import is_refusal, names_in, off_target, unsupported_facts
+from qa.text.facts import names_in, unsupported_facts
 from qa.text.language import fold
 from qa.text.numbers import localize_numbers
 from qa.models.prompts import refusal, unconfirmed
 from qa.retrieval.search import Passage
 from qa.answers.prompting import Numbered, number_sentences
+from qa.answers.refusals import is_refusal, off_target
 from qa.answers.results import Answer, Source
 
 # below this probability of "yes" from the verification question, the answer is refused (tuned on

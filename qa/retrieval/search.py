@@ -17,7 +17,8 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from qa.models.embeddings import embed_array, embedder_name
-from qa.text.facts import asks_for_number, is_instruction
+from qa.text.facts import asks_for_number
+from qa.text.instructions import is_instruction
 from qa.text.sentences import sentence_spans
 from qa.store.store import Store, StoredChunk
 
