@@ -26,7 +26,8 @@ from qa.text.facts import unsupported_facts
 from qa.ingest.ingestion import IngestReport, ProgressCallback, ingest_files, ingest_paths, ingest_urls, rebuild
 from qa.text.language import question_language
 from qa.models.llm import LocalChatModel, get_chat_model, model_errors, model_label, structured, yes_probability
-from qa.retrieval.search import Filters, Passage, evidence_passages, hybrid_search, with_versions
+from qa.retrieval.passages import Passage, evidence_passages, with_versions
+from qa.retrieval.search import Filters, hybrid_search
 from qa.settings import Settings, get_settings
 from qa.store.store import ArticleInfo, NoArticlesError, Store, StoredChunk
 

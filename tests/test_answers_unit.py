@@ -7,7 +7,8 @@ from qa.text.citations import cited_numbers, strip_citations
 from qa.text.facts import names_in, unsupported_facts
 from qa.text.instructions import is_instruction
 from qa.text.language import question_language
-from qa.retrieval.search import Filters, Passage, collapse_near_duplicates, evidence_passages, fuse
+from qa.retrieval.passages import Passage, evidence_passages
+from qa.retrieval.search import Filters, collapse_near_duplicates, fuse
 from qa.text.sentences import sentence_spans, sentences
 from qa.store.store import StoredChunk
 
@@ -389,7 +390,7 @@ def test_an_answer_left_in_the_passage_s_language_is_translated():
 
 def test_the_sentence_vector_cache_never_loses_what_a_call_needs():
     """A full cache evicts while a call adds its new texts: the texts it already had must still come back."""
-    from qa.retrieval.search import _VectorCache
+    from qa.retrieval.passages import _VectorCache
 
     class Counting:
         name = "counting"
@@ -412,7 +413,7 @@ def test_a_passage_grown_over_another_absorbs_it(monkeypatch):
     """Sentences picked in the order 3, 0, 1 (with the sentence before each): the passage [2, 3] grows to
     [0, 3] over the passage [0]; the article's first sentence must not be shown twice. The merged picks do not
     count as passages: the next pick (4, past the 4-sentence cap) makes the second one, and nothing is left."""
-    import qa.retrieval.search as retrieval
+    import qa.retrieval.passages as retrieval
 
     text = "Premier fait. Deuxième fait. Troisième fait. Quatrième fait. Cinquième fait."
     chunk = _chunk(0, text)
@@ -430,7 +431,7 @@ def test_a_passage_grown_over_another_absorbs_it(monkeypatch):
 def test_k_counts_the_passages_the_model_reads_not_the_sentences_picked(monkeypatch):
     """Two articles; the best sentences of the first touch each other and merge into one passage: k=2 still
     gives two passages, the second from the other article (a merged pick used to count as one of the k)."""
-    import qa.retrieval.search as retrieval
+    import qa.retrieval.passages as retrieval
 
     a, b = _chunk(0, "Un. Deux. Trois. Quatre."), _chunk(0, "Autre article.", article="b")
     found = retrieval._sentences_of([a, b])
@@ -442,7 +443,7 @@ def test_k_counts_the_passages_the_model_reads_not_the_sentences_picked(monkeypa
 def test_a_sentence_ranks_with_its_article_and_rare_question_words_weigh_more():
     """Every sentence of an article takes the rank of the article's best candidate chunk; the question's
     words that few candidate sentences hold weigh more than the ones they all share."""
-    from qa.retrieval.search import _keyword_weights, _sentences_of
+    from qa.retrieval.passages import _keyword_weights, _sentences_of
 
     first, other = _chunk(0, "Un. Deux."), _chunk(0, "Autre.", article="b")
     later = _chunk(1, "Trois. Quatre.").model_copy(update={"start": 10, "end": 24})
@@ -472,7 +473,7 @@ def test_a_fact_the_model_cites_from_the_wrong_sentence_of_its_article_is_quoted
 def test_a_sentence_far_below_the_best_opens_no_passage(monkeypatch):
     """k=3 but the other article's best sentence scores under PASSAGE_FLOOR of the best: the model reads the
     strong passages only, not a weak one that fills the count."""
-    import qa.retrieval.search as retrieval
+    import qa.retrieval.passages as retrieval
 
     a, b = _chunk(0, "Premier fait. Deuxième fait. Troisième fait. Quatrième fait."), _chunk(0, "Sans rapport.", article="b")
     found = retrieval._sentences_of([a, b])

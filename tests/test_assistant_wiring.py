@@ -207,7 +207,7 @@ def test_retrieve_returns_article_text_best_first(store_dir):
 
 
 def test_a_rejected_answer_is_asked_again_without_its_sentence(store_dir, monkeypatch):
-    monkeypatch.setattr("qa.retrieval.search.PASSAGE_FLOOR", 0.0)  # the wrong sentence is a weak one: let it be shown
+    monkeypatch.setattr("qa.retrieval.passages.PASSAGE_FLOOR", 0.0)  # the wrong sentence is a weak one: let it be shown
     question = "Qui a annoncé le budget de Villebourg ?"
     probe, _ = scripted(store_dir)
     wrong = numbered(probe, question, "Marc Petit")

@@ -32,7 +32,7 @@ from qa.text.facts import names_in, unsupported_facts
 from qa.text.language import fold
 from qa.text.numbers import localize_numbers
 from qa.models.prompts import refusal, unconfirmed
-from qa.retrieval.search import Passage
+from qa.retrieval.passages import Passage
 from qa.answers.prompting import Numbered, number_sentences
 from qa.answers.refusals import is_refusal, off_target
 from qa.answers.results import Answer, Source

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from qa.text.citations import CITATION
 from qa.text.numbers import localize_numbers
 from qa.models.prompts import language_name
-from qa.retrieval.search import Passage
+from qa.retrieval.passages import Passage
 
 
 class Numbered(BaseModel):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from qa.retrieval.search import Passage, Version
+from qa.retrieval.passages import Passage, Version
 
 Status = Literal["answered", "unconfirmed", "not_found"]
 

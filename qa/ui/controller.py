@@ -27,7 +27,7 @@ FILTER_KEYS = ("languages", "sources", "article_ids", "date_from", "date_to")
 
 
 def passage_dict(passage) -> dict:
-    """A retrieved :class:`~qa.retrieval.search.Passage` as plain data."""
+    """A retrieved :class:`~qa.retrieval.passages.Passage` as plain data."""
     chunk = passage.chunk
     return {"n": passage.n, "article_id": chunk.article_id, "title": chunk.title, "source": chunk.source,
             "date": chunk.date, "lang": chunk.lang, "url": chunk.url, "text": passage.text,

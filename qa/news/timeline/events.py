@@ -13,7 +13,7 @@ from qa.text.citations import CITATION
 from qa.text.facts import names_in
 from qa.store.keyword import tokenize
 from qa.models.llm import structured
-from qa.retrieval.search import Passage
+from qa.retrieval.passages import Passage
 from qa.settings import Settings
 from qa.news.timeline.dates import resolve_date
 from qa.news.timeline.passages import ArticlePassages

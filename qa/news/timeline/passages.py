@@ -11,7 +11,7 @@ from qa.store.articles import Article
 from qa.text.instructions import is_instruction
 from qa.store.keyword import tokenize
 from qa.text.language import function_words, question_language
-from qa.retrieval.search import Passage, evidence_passages
+from qa.retrieval.passages import Passage, evidence_passages
 from qa.text.sentences import sentence_spans
 from qa.store.store import Store, StoredChunk
 
