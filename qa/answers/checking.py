@@ -17,7 +17,7 @@ were found but no answer is confirmed: the closest passages are shown as sources
 and ``not_found`` (nothing relevant was found).
 
 The steps are plain functions over plain data, so that ``Assistant.ask``, ``Assistant.stream`` and
-the LangChain chain (``Assistant.chain``) run exactly the same logic.
+the LangChain chain (``Assistant.chain``) run exactly the same logic (:class:`qa.answers.chain.AnswerChain`).
 """
 
 from __future__ import annotations
