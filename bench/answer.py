@@ -21,7 +21,8 @@ from pathlib import Path
 
 from common import ROOT, write_results
 
-from qa import Assistant, prompts
+from qa import Assistant
+from qa.models import prompts
 from qa.answers.results import Answer
 from qa.answers.prompting import format_passages
 
