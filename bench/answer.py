@@ -21,9 +21,10 @@ from pathlib import Path
 
 from common import ROOT, write_results
 
-from qa import Assistant, prompts
-from qa.answers.checking import Answer
-from qa.answers.checking import format_passages
+from qa import Assistant
+from qa.models import prompts
+from qa.answers.results import Answer
+from qa.answers.prompting import format_passages
 
 
 def timed_stream(pieces) -> tuple[float, float, list]:

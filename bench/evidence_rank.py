@@ -22,7 +22,7 @@ from qa import Assistant  # noqa: E402
 from qa.evaluation.runs import load_evalset  # noqa: E402
 from qa.text.language import question_language  # noqa: E402
 from qa.evaluation.metrics import evidence_hit  # noqa: E402
-from qa.retrieval.search import SENTENCE_WEIGHTS, _sentence_vectors, evidence_passages  # noqa: E402
+from qa.retrieval.passages import SENTENCE_WEIGHTS, _sentence_vectors, evidence_passages  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 KS = (1, 3, 5, 10)

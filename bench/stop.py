@@ -21,7 +21,7 @@ from pathlib import Path
 from common import ROOT, write_results
 
 from qa import Assistant
-from qa.answers.checking import Found
+from qa.answers.results import Found
 from qa.models.stop import StopSignal, Stopped
 from qa.ui.controller import NewsdeskUI, Waiting
 from qa.ui.progress import Tick

@@ -10,7 +10,7 @@ import json
 
 import pytest
 from qa import Assistant
-from qa.answers.checking import Answer, Found
+from qa.answers.results import Answer, Found
 from tests.scripted import Scripted, answering
 
 VILLEBOURG = """Conseil municipal de Villebourg : le budget 2021 adopté
@@ -62,7 +62,7 @@ def sentence_number(assistant: Assistant, question: str, words: str) -> int:
 
 
 def numbered(assistant: Assistant, question: str, words: str):
-    from qa.answers.checking import number_sentences
+    from qa.answers.prompting import number_sentences
 
     for s in number_sentences(assistant.retrieve(question)):
         if words in s.text:
@@ -207,7 +207,7 @@ def test_retrieve_returns_article_text_best_first(store_dir):
 
 
 def test_a_rejected_answer_is_asked_again_without_its_sentence(store_dir, monkeypatch):
-    monkeypatch.setattr("qa.retrieval.search.PASSAGE_FLOOR", 0.0)  # the wrong sentence is a weak one: let it be shown
+    monkeypatch.setattr("qa.retrieval.passages.PASSAGE_FLOOR", 0.0)  # the wrong sentence is a weak one: let it be shown
     question = "Qui a annoncé le budget de Villebourg ?"
     probe, _ = scripted(store_dir)
     wrong = numbered(probe, question, "Marc Petit")

@@ -1,23 +1,23 @@
 """Grounded answers: evidence first, then a short answer, then checks.
 
-The model reads a few short passages whose sentences are numbered, and writes JSON (constrained by a
-JSON schema: llama.cpp's grammar locally, ``response_format`` on a hosted endpoint): the numbers of
-the sentences that state the answer, then the answer. The sentences are the article's own text, so
-the evidence is verbatim by construction. Then:
+The model reads a few short passages whose sentences are numbered (:mod:`qa.answers.prompting`), and
+writes JSON (constrained by a JSON schema: llama.cpp's grammar locally, ``response_format`` on a hosted
+endpoint): the numbers of the sentences that state the answer, then the answer. The sentences are the
+article's own text, so the evidence is verbatim by construction. Then:
 
 1. the answer's numbers and names must be in the chosen sentences (their article for names), see
    :func:`qa.text.facts.unsupported_facts`;
 2. a short yes/no question to the model, "does this sentence answer the question?" (its probability
    of "yes" against :data:`VERIFY_THRESHOLD`);
 3. the judge: the same yes/no question asked of every passage, one probability each (see
-   :func:`judge_input`). Its best passage is a second opinion on where the answer is.
+   :func:`qa.answers.prompting.judge_input`). Its best passage is a second opinion on where the answer is.
 
-Three outcomes (:attr:`Answer.status`): ``answered`` (cited), ``unconfirmed`` (passages were found but
-no answer is confirmed: the closest passages are shown as sources so the reader can judge) and
-``not_found`` (nothing relevant was found).
+Three outcomes (:attr:`qa.answers.results.Answer.status`): ``answered`` (cited), ``unconfirmed`` (passages
+were found but no answer is confirmed: the closest passages are shown as sources so the reader can judge)
+and ``not_found`` (nothing relevant was found).
 
 The steps are plain functions over plain data, so that ``Assistant.ask``, ``Assistant.stream`` and
-the LangChain chain (``Assistant.chain``) run exactly the same logic.
+the LangChain chain (``Assistant.chain``) run exactly the same logic (:class:`qa.answers.chain.AnswerChain`).
 """
 
 from __future__ import annotations
@@ -25,16 +25,17 @@ from __future__ import annotations
 import json
 import re
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
 from qa.text.citations import CITATION, numbered_as_shown
-from qa.text.facts import NOT_FOUND, is_refusal, names_in, off_target, unsupported_facts
+from qa.text.facts import names_in, unsupported_facts
 from qa.text.language import fold
 from qa.text.numbers import localize_numbers
-from qa.models.prompts import language_name, refusal, unconfirmed
-from qa.retrieval.search import Passage, Version
+from qa.models.prompts import refusal, unconfirmed
+from qa.retrieval.passages import Passage
+from qa.answers.prompting import Numbered, number_sentences
+from qa.answers.refusals import is_refusal, off_target
+from qa.answers.results import Answer, Source
 
 # below this probability of "yes" from the verification question, the answer is refused (tuned on
 # data/eval/questions.jsonl: see docs/benchmarks.md)
@@ -46,108 +47,6 @@ RELEVANT_THRESHOLD = 0.2
 JUDGE_AGREES = 0.5
 # the closest passages shown when no answer is confirmed
 CLOSEST_PASSAGES = 3
-
-Status = Literal["answered", "unconfirmed", "not_found"]
-
-
-class Source(BaseModel):
-    """A cited passage: where it comes from and the exact text quoted from the article."""
-
-    n: int
-    article_id: str
-    title: str
-    source: str | None = None
-    date: str | None = None
-    url: str | None = None
-    lang: str | None = None
-    quote: str  # copied from the article: article.text[start:end]
-    start: int
-    end: int
-    chunk_id: str
-    also: list[Version] = Field(default_factory=list, description="other versions of the story (wire copies): "
-                                "also published by")
-
-
-class Answer(BaseModel):
-    """The result of a question, the same object for Python, the command line and the UI."""
-
-    question: str
-    answer: str
-    sources: list[Source] = Field(default_factory=list)
-    language: str
-    status: Status = Field("answered", description="answered (cited), unconfirmed (the closest passages are the "
-                           "sources: no answer confirmed), not_found (nothing relevant in the articles)")
-    refused: bool = Field(False, description="True unless answered (unconfirmed or not_found)")
-    standalone_question: str | None = None
-    unsupported: list[str] = Field(default_factory=list, description="facts the check could not find")
-    verified: float | None = Field(None, description="the model's probability that the evidence answers the question")
-    seconds: float = 0.0
-
-    @property
-    def text(self) -> str:
-        return self.answer
-
-
-class Found(BaseModel):
-    """Yielded first by ``Assistant.stream``: the passages the model is about to read, shown while it reads."""
-
-    question: str
-    language: str
-    passages: list[Passage] = Field(default_factory=list)
-
-
-# ---------------------------------------------------------------- the prompt
-
-
-class Numbered(BaseModel):
-    """One numbered sentence of the prompt: which passage it is in, and its article offsets."""
-
-    number: int
-    passage: int
-    start: int
-    end: int
-    text: str
-
-
-def number_sentences(passages: list[Passage]) -> list[Numbered]:
-    out = []
-    for p in passages:
-        for (b, e), text in zip(p.sentences, p.sentence_texts()):
-            out.append(Numbered(number=len(out) + 1, passage=p.n, start=b, end=e, text=text))
-    return out
-
-
-def format_passages(passages: list[Passage], language: str | None = None) -> str:
-    """The passages as the model reads them: a header per passage (title, source, date) and its
-    numbered sentences; numbers of a passage in another language written as the answer's language
-    writes them (see :mod:`qa.text.numbers`)."""
-    numbered = number_sentences(passages)
-    blocks = []
-    for p in passages:
-        header = " — ".join(x for x in (p.chunk.title, p.chunk.source, p.chunk.date) if x)
-        lines = [f"({s.number}) {localize_numbers(s.text, p.chunk.lang, language or p.chunk.lang)}"
-                 for s in numbered if s.passage == p.n]
-        blocks.append(f"[{p.n}] {header}\n" + "\n".join(lines))
-    return "\n\n".join(blocks)
-
-
-def answer_schema(sentences: int, allowed: list[int] | None = None) -> dict:
-    """The JSON the model must write: the numbers of the evidence sentences (none: not found), then the
-    answer. ``allowed``: the sentence numbers it may name (default: all)."""
-    numbers = list(allowed) if allowed is not None else list(range(1, sentences + 1))
-    return {
-        "type": "object",
-        "properties": {
-            "sentences": {"type": "array", "items": {"type": "integer", "enum": numbers}, "maxItems": 2},
-            "answer": {"type": "string"},
-        },
-        "required": ["sentences", "answer"],
-    }
-
-
-def prompt_inputs(question: str, passages: list[Passage], language: str) -> dict:
-    return {"passages": format_passages(passages, language), "question": question,
-            "language": language_name(language)}
 
 
 # ---------------------------------------------------------------- the model's reply
@@ -368,35 +267,5 @@ def verification_inputs(question: str, checked: Checked, passages: list[Passage]
     return {"question": question, "evidence": evidence}
 
 
-def judge_input(question: str, passage: Passage, language: str) -> dict:
-    """What the judge reads of one passage: the question and the passage's text (numbers written as the
-    question's language writes them), for the yes/no prompt ``judge_passage``."""
-    return {"question": question, "passage": localize_numbers(passage.text, passage.chunk.lang, language)}
-
-
-def yes_probability(top_logprobs: list[dict]) -> float:
-    """P(yes) / (P(yes) + P(no)) from the first token's top log-probabilities (OpenAI's format)."""
-    import math
-
-    yes = no = 0.0
-    for item in top_logprobs:
-        token = item["token"].strip().lower()
-        if token in ("yes", "oui", "y"):
-            yes += math.exp(item["logprob"])
-        elif token in ("no", "non", "n"):
-            no += math.exp(item["logprob"])
-    return yes / (yes + no) if yes + no > 0 else 0.5
-
-
-def format_history(history: list[tuple[str, str]], turns: int = 3) -> str:
-    lines = []
-    for question, answer in history[-turns:]:
-        lines.append(f"User: {question}")
-        lines.append("Assistant: " + CITATION.sub("", answer).strip())
-    return "\n".join(lines)
-
-
-__all__ = ["Answer", "Found", "Checked", "Source", "Reply", "NOT_FOUND", "check", "VERIFY_THRESHOLD", "answer_schema", "finalize",
-           "confirmed", "closest_passages", "judge_input", "mentions_subject",
-           "format_passages", "parse_reply", "prompt_inputs", "verification_inputs",
-           "yes_probability"]
+__all__ = ["VERIFY_THRESHOLD", "Checked", "Reply", "check", "closest_passages", "confirmed", "finalize",
+           "mentions_subject", "parse_reply", "verification_inputs"]

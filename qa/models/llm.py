@@ -6,6 +6,7 @@ Both are LangChain chat models, so the chains are the same whichever is configur
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -335,11 +336,21 @@ def yes_probability(llm: BaseChatModel, messages: list[BaseMessage]) -> float:
         reply = llm.bind(max_tokens=2, temperature=0).invoke(messages)
     content = ((reply.response_metadata or {}).get("logprobs") or {}).get("content") or []
     if content and content[0].get("top_logprobs"):
-        from qa.answers.checking import yes_probability as from_logprobs
-
-        return from_logprobs(content[0]["top_logprobs"])
+        return yes_from_logprobs(content[0]["top_logprobs"])
     text = str(reply.content).strip().lower()
     return 1.0 if text.startswith(("yes", "oui")) else 0.0
+
+
+def yes_from_logprobs(top_logprobs: list[dict]) -> float:
+    """P(yes) / (P(yes) + P(no)) from the first token's top log-probabilities (OpenAI's format)."""
+    yes = no = 0.0
+    for item in top_logprobs:
+        token = item["token"].strip().lower()
+        if token in ("yes", "oui", "y"):
+            yes += math.exp(item["logprob"])
+        elif token in ("no", "non", "n"):
+            no += math.exp(item["logprob"])
+    return yes / (yes + no) if yes + no > 0 else 0.5
 
 
 _NO_LOGPROBS: set = set()

@@ -30,7 +30,7 @@ from qa.text.facts import unsupported_facts
 from qa.store.keyword import tokenize
 from qa.text.language import fold
 from qa.models.llm import structured
-from qa.retrieval.search import Passage
+from qa.retrieval.passages import Passage
 
 BRIEF_PASSAGES = 8
 BRIEF_TOKENS = 520

@@ -29,7 +29,7 @@ from qa.models.embeddings import embed_array
 from qa.store.keyword import tokenize
 from qa.text.language import question_language
 from qa.models.llm import yes_probability
-from qa.retrieval.search import Passage
+from qa.retrieval.passages import Passage
 from qa.text.sentences import sentence_spans
 
 Verdict = Literal["supported", "contradicted", "not_found", "no_claim"]

@@ -15,7 +15,7 @@ from functools import cache
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from qa.models import prompts
-from qa.text.facts import without_instructions
+from qa.text.instructions import without_instructions
 from qa.text.numbers import localize_numbers
 from qa.text.sentences import sentences
 from qa.settings import Settings

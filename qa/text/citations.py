@@ -41,7 +41,7 @@ def renumber(answer: str, numbers: list[int]) -> tuple[str, dict[int, int]]:
 
 
 def numbered_as_shown(answer):
-    """An :class:`~qa.answers.checking.Answer` with its sources numbered 1..n in the order shown and its citations [n]
+    """An :class:`~qa.answers.results.Answer` with its sources numbered 1..n in the order shown and its citations [n]
     renumbered to match (the passages' numbers are the model's, not the reader's)."""
     text, mapping = renumber(answer.answer, [s.n for s in answer.sources])
     sources = [s.model_copy(update={"n": mapping[s.n]}) for s in answer.sources]

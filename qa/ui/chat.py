@@ -15,12 +15,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.answers.checking import Found
+from qa.answers.results import Found
 from qa.models.stop import StopSignal, Stopped
 from qa.answers.transcript import conversation_markdown
 from qa.ui.gate import BusyError, Waiting
 from qa.ui.layout import new_session
-from qa.ui.progress import Tick
 from qa.ui.render import (error_html, friendly_error, md_safe, render_answer_markdown, render_busy,
                           render_filters_note, render_sources, render_step, render_stopped, render_waiting)
 from qa.ui.start import render_overview

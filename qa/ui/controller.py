@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
-from qa.answers.checking import Found
+from qa.answers.results import Found
 from qa.retrieval.search import Filters
 from qa.settings import Settings
 from qa.models.stop import StopSignal
@@ -27,7 +27,7 @@ FILTER_KEYS = ("languages", "sources", "article_ids", "date_from", "date_to")
 
 
 def passage_dict(passage) -> dict:
-    """A retrieved :class:`~qa.retrieval.search.Passage` as plain data."""
+    """A retrieved :class:`~qa.retrieval.passages.Passage` as plain data."""
     chunk = passage.chunk
     return {"n": passage.n, "article_id": chunk.article_id, "title": chunk.title, "source": chunk.source,
             "date": chunk.date, "lang": chunk.lang, "url": chunk.url, "text": passage.text,
@@ -116,7 +116,7 @@ class NewsdeskUI(AddingArticles):
     def stream_answer(self, question: str, history: list, filters: Filters | None,
                       signal: StopSignal | None = None) -> Iterator[Waiting | Found | Tick | dict]:
         """Yield the request's place in the model's line while it waits (:class:`Waiting`), then what was found
-        (:class:`~qa.answers.checking.Found`, the passages the model reads), a :class:`Tick` each second the model works,
+        (:class:`~qa.answers.results.Found`, the passages the model reads), a :class:`Tick` each second the model works,
         then the checked answer as a dict last. A :class:`BusyError` at once when too many requests wait
         already; :class:`~qa.models.stop.Stopped` once ``signal`` is stopped (the model stops at its next token)."""
 

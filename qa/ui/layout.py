@@ -67,11 +67,6 @@ def new_session() -> dict:
     return {"turns": [], "answers": {}}
 
 
-def new_session() -> dict:
-    """A browser session's conversation: its turns and each finished answer by its chat message index."""
-    return {"turns": [], "answers": {}}
-
-
 @dataclass(frozen=True)
 class Page:
     """The page's components that events read or change, by name (see :func:`layout`)."""

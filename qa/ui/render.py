@@ -113,7 +113,7 @@ def render_busy(message: str) -> str:
 
 
 def render_reading(found) -> str:
-    """The chat bubble while the model reads what was found (a :class:`qa.answers.checking.Found`)."""
+    """The chat bubble while the model reads what was found (a :class:`qa.answers.results.Found`)."""
     n, articles = len(found.passages), len({p.article_id for p in found.passages})
     if not n:
         return '<span class="nd-thinking">No passage found…</span>'

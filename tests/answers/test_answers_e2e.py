@@ -148,7 +148,7 @@ def test_filters_restrict_the_sources_of_an_answer(small):
 def test_chain_is_a_runnable(small):
     from langchain_core.runnables import Runnable
 
-    from qa.answers.checking import Answer, Found
+    from qa.answers.results import Answer, Found
 
     chain = small.chain
     assert isinstance(chain, Runnable)

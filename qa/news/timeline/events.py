@@ -7,12 +7,13 @@ import json
 from pydantic import BaseModel
 
 from qa.models import prompts
-from qa.answers.checking import Reply, check, format_passages, number_sentences
+from qa.answers.checking import Reply, check
+from qa.answers.prompting import format_passages, number_sentences
 from qa.text.citations import CITATION
 from qa.text.facts import names_in
 from qa.store.keyword import tokenize
 from qa.models.llm import structured
-from qa.retrieval.search import Passage
+from qa.retrieval.passages import Passage
 from qa.settings import Settings
 from qa.news.timeline.dates import resolve_date
 from qa.news.timeline.passages import ArticlePassages

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from pydantic import BaseModel, Field
 
 from qa.store.articles import Article, StoredChunk
-from qa.text.facts import is_instruction
+from qa.text.instructions import is_instruction
 from qa.store.keyword import tokenize
 from qa.text.language import function_words, question_language
-from qa.retrieval.search import Passage, evidence_passages
+from qa.retrieval.passages import Passage, evidence_passages
 from qa.text.sentences import sentence_spans
 from qa.store.store import Store
 
