@@ -3,6 +3,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -58,16 +59,39 @@ def corpus_texts_of(wanted: set[str]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def news_store(tmp_path_factory) -> Path:
-    """A store built once by ``ingest.py``, as a user would, for the tests that only read it: data/samples
-    (French, the seed article and OrangeSum), tests/fixtures/english-news.jsonl (English, dated) and INJECTION
-    (an undated French article with instructions in it)."""
+def samples_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """data/samples ingested once, the way ``make run`` does (``python ingest.py --quiet --only-changes``): the
+    store and what the run printed. The tests that read it share it; a test that changes a store works on
+    :func:`copy_store` of it. Built by a process of its own, which has closed the store when it ends."""
+    store = tmp_path_factory.mktemp("samples") / "store"
+    result = run_cli("ingest.py", "--quiet", "--only-changes", str(SAMPLES), store=store)
+    assert result.returncode == 0, result.stderr
+    return store, result
+
+
+@pytest.fixture(scope="session")
+def samples_store(samples_run) -> Path:
+    """The store of data/samples (53 articles: the seed article and OrangeSum), built once a session."""
+    return samples_run[0]
+
+
+def copy_store(store: Path, folder: Path) -> Path:
+    """A copy of ``store`` in ``folder``, for a test that changes it (a store built by another process)."""
+    copy = folder / "store"
+    shutil.copytree(store, copy)
+    return copy
+
+
+@pytest.fixture(scope="session")
+def news_store(samples_store, tmp_path_factory) -> Path:
+    """A store for the tests that only read it: data/samples (French, the seed article and OrangeSum), then
+    tests/fixtures/english-news.jsonl (English, dated) and INJECTION (an undated French article with
+    instructions in it), added by ``ingest.py`` as a user would."""
     folder = tmp_path_factory.mktemp("news")
     injection = folder / "villebourg.txt"
     injection.write_text(INJECTION, encoding="utf-8")
-    store = folder / "store"
-    result = run_cli("ingest.py", "--quiet", str(SAMPLES), str(FIXTURES / "english-news.jsonl"), str(injection),
-                     store=store)
+    store = copy_store(samples_store, folder)
+    result = run_cli("ingest.py", "--quiet", str(FIXTURES / "english-news.jsonl"), str(injection), store=store)
     assert result.returncode == 0, result.stderr
     return store
 

@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 
-from tests.conftest import ROOT, SAMPLES, run_cli
+from tests.conftest import ROOT, SAMPLES, copy_store, run_cli
 
 RECORDER = """#!/bin/sh
 echo "$*" >> "$(dirname "$0")/../calls.log"
@@ -46,9 +46,9 @@ def test_setup_when_done_installs_nothing_and_prints_nothing(tmp_path):
     assert any("pip install" in line for line in (stale / ".venv" / "calls.log").read_text().splitlines())
 
 
-def test_ingesting_the_samples_again_prints_nothing(tmp_path):
-    store = tmp_path / "store"
-    first = run_cli("ingest.py", "--quiet", "--only-changes", str(SAMPLES), store=store)
+def test_ingesting_the_samples_again_prints_nothing(samples_run, tmp_path):
+    samples, first = samples_run  # the first run, as make run's
+    store = copy_store(samples, tmp_path)
     assert first.returncode == 0 and "53 added" in first.stdout, first.stdout + first.stderr
     assert first.stderr == ""  # no duplicate, no warning in the project's own samples
     again = run_cli("ingest.py", "--quiet", "--only-changes", str(SAMPLES), store=store)

@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from qa import Assistant
-from tests.conftest import SAMPLES, write_jsonl
-from tests.conftest import ARTICLES, ingest, one_line_error, qa
+from tests.conftest import ARTICLES, SAMPLES, copy_store, ingest, one_line_error, qa, write_jsonl
 from tests.store.conftest import damage, mount, read_only_view
 
 
@@ -33,23 +32,11 @@ def _texts(store_dir: Path) -> dict[str, str]:
     return texts
 
 
-@pytest.fixture(scope="module")
-def samples_store(tmp_path_factory) -> Path:
-    """data/samples ingested as a user would: 53 articles, most of them cut into chunks that do not overlap
-    (the whitespace between them left out by the chunker)."""
-    from tests.conftest import run_cli
-
-    store = tmp_path_factory.mktemp("samples") / "store"
-    result = run_cli("ingest.py", "--quiet", str(SAMPLES), store=store)
-    assert result.returncode == 0, result.stderr
-    return store
-
-
 @pytest.fixture
 def samples_copy(samples_store, tmp_path) -> Path:
-    copy = tmp_path / "store"
-    shutil.copytree(samples_store, copy)
-    return copy
+    """data/samples ingested as a user would: 53 articles, most of them cut into chunks that do not overlap (the
+    whitespace between them left out by the chunker); a copy for each test."""
+    return copy_store(samples_store, tmp_path)
 
 
 # ---------------------------------------------------------------- row 1: repair keeps what it can

@@ -12,7 +12,7 @@ from qa import Assistant
 from qa.retrieval.search import Filters
 from qa.store.errors import StoreError
 from qa.store.store import Store
-from tests.conftest import SAMPLES, SEED, fixture_records, free_port, run_cli, server_url, write_jsonl
+from tests.conftest import SEED, fixture_records, free_port, run_cli, server_url, write_jsonl
 
 
 def test_an_article_ingested_by_one_host_is_found_and_cited_by_another(chroma_server, tmp_path):
@@ -106,9 +106,8 @@ def test_a_store_made_before_the_index_gets_it_at_the_first_search(assistant, tm
     assert store.list_articles()[0].story == store.list_articles()[0].id
 
 
-def test_export_then_import_into_a_server_embeds_nothing(chroma_server, tmp_path):
-    store = tmp_path / "embedded"
-    assert run_cli("ingest.py", "--quiet", str(SAMPLES), store=store).returncode == 0
+def test_export_then_import_into_a_server_embeds_nothing(chroma_server, samples_store, tmp_path):
+    store = samples_store
     out = tmp_path / "store.jsonl.gz"
     exported = run_cli("-m", "qa", "export", "--quiet", str(out), store=store)
     assert exported.returncode == 0, exported.stderr

@@ -18,12 +18,19 @@ import pytest
 
 from tests.conftest import free_port
 from tests.ui.conftest import (BRIDGE, BRIDGE_QUESTION, BRIDGE_SUMMARY, FOLLOW_UP, NEWS, SEED_TITLE, article_id,
-                               blocking, make_assistant, scripted_assistant, start_app)
+                               blocking, make_assistant, make_scripted_store, scripted_assistant,
+                               start_app)
 
 pytestmark = [  # pandas deprecations inside Gradio's queue statistics
     pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
 ]
+
+@pytest.fixture(scope="module")
+def scripted_store(tmp_path_factory):
+    """Its own store: these tests write a summary, which the shared store's readers must not find made."""
+    return make_scripted_store(tmp_path_factory.mktemp("ui-api-scripted"))
+
 
 @pytest.fixture(scope="module")
 def scripted(scripted_store):
