@@ -64,7 +64,7 @@ def samples_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     store and what the run printed. The tests that read it share it; a test that changes a store works on
     :func:`copy_store` of it. Built by a process of its own, which has closed the store when it ends."""
     store = tmp_path_factory.mktemp("samples") / "store"
-    result = run_cli("ingest.py", "--quiet", "--only-changes", str(SAMPLES), store=store)
+    result = run_process("ingest.py", "--quiet", "--only-changes", str(SAMPLES), store=store)
     assert result.returncode == 0, result.stderr
     return store, result
 
@@ -168,11 +168,49 @@ def assistant(settings):
     return Assistant(settings)
 
 
-def run_cli(*args: str, store: Path, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run ``python ingest.py ...`` or ``python -m qa ...`` as a user would."""
+def run_process(*args: str, store: Path, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``python ingest.py ...`` or ``python -m qa ...`` in a process of its own, as a user would: for what
+    only a process shows (its start, its exit, a store it leaves closed)."""
     full_env = {**os.environ, "QA_STORE_DIR": str(store), **(env or {})}
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=full_env, capture_output=True, text=True,
                           timeout=timeout)
+
+
+def run_cli(*args: str, store: Path, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``python ingest.py ...`` or ``python -m qa ...`` in this process: the same ``main`` with the same
+    arguments, environment (``QA_STORE_DIR`` and ``env`` set for the call, the settings read afresh) and output
+    streams, and its exit status, without starting an interpreter and loading the models again (about 5 s a
+    call). ``timeout`` is not enforced here; :func:`run_process` starts a real process."""
+    import contextlib
+    import io
+
+    from qa.settings import get_settings
+
+    if args[0] == "ingest.py":
+        import ingest
+
+        main, argv = ingest.main, list(args[1:])
+    elif args[:2] == ("-m", "qa"):
+        from qa.cli.main import main
+
+        argv = list(args[2:])
+    else:
+        return run_process(*args, store=store, timeout=timeout, env=env)
+    saved = dict(os.environ)
+    os.environ.update({"QA_STORE_DIR": str(store), **(env or {})})
+    get_settings.cache_clear()
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as exc:  # argparse's errors, as the process would exit
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        get_settings.cache_clear()
+    return subprocess.CompletedProcess([sys.executable, *args], code or 0, out.getvalue(), err.getvalue())
 
 
 def ctrl_c_as_in_a_terminal() -> None:

@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 
-from tests.conftest import ROOT, SAMPLES, copy_store, run_cli
+from tests.conftest import ROOT, SAMPLES, copy_store, run_process
 
 RECORDER = """#!/bin/sh
 echo "$*" >> "$(dirname "$0")/../calls.log"
@@ -51,6 +51,6 @@ def test_ingesting_the_samples_again_prints_nothing(samples_run, tmp_path):
     store = copy_store(samples, tmp_path)
     assert first.returncode == 0 and "53 added" in first.stdout, first.stdout + first.stderr
     assert first.stderr == ""  # no duplicate, no warning in the project's own samples
-    again = run_cli("ingest.py", "--quiet", "--only-changes", str(SAMPLES), store=store)
+    again = run_process("ingest.py", "--quiet", "--only-changes", str(SAMPLES), store=store)
     assert again.returncode == 0 and (again.stdout, again.stderr) == ("", "")
-    assert "53 unchanged" in run_cli("ingest.py", "--quiet", str(SAMPLES), store=store).stdout  # without the flag
+    assert "53 unchanged" in run_process("ingest.py", "--quiet", str(SAMPLES), store=store).stdout  # without the flag
