@@ -8,8 +8,11 @@ run: setup
 	@.venv/bin/python ingest.py --quiet --only-changes data/samples
 	@.venv/bin/python app.py
 
+# the fast tests on both cores (scripted models: nothing spins), then those with the real models one at a time
+# (llama.cpp's threads spin: two at once slow each 3-8x)
 test: setup-dev
-	.venv/bin/python -m pytest
+	.venv/bin/python -m pytest -m "not slow" -n 2
+	.venv/bin/python -m pytest -m slow
 
 setup:
 	@scripts/setup.sh
