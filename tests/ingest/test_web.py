@@ -314,7 +314,9 @@ def test_robots_txt_the_user_agent_and_the_delay_between_requests_to_a_site(site
     assert not site.requests("/private/memo.html") and len(site.requests("/robots.txt")) == 1
     assert all(h.headers["User-Agent"].startswith("newsdesk-qa/") for h in site.hits)
     times = [h.at for h in site.hits]
-    assert len(times) == 4 and all(b - a >= 0.29 for a, b in zip(times, times[1:], strict=False))  # robots.txt, then 3 pages
+    # robots.txt, then 3 pages, each sent 0.3 s after the one before began; the times are when the test server saw
+    # them, late by each one's own latency (tens of ms on a loaded machine): a gap is 0.3 s less that jitter at worst
+    assert len(times) == 4 and all(b - a >= 0.25 for a, b in zip(times, times[1:], strict=False)), times
     assert time.monotonic() - started < 5
 
 
