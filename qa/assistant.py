@@ -293,7 +293,7 @@ class Assistant:
 
         return summarize_all(self.store, self.llm, self.settings, style=style, show_progress=show_progress)
 
-    # ------------------------------------------------------------ story timeline (qa/news/timeline.py)
+    # ------------------------------------------------------------ story timeline (qa/news/timeline/)
     @_model_call
     def timeline(self, query: str, language: str | None = None, filters: Filters | None = None,
                  on_progress: Callable[[int, int], None] | None = None):

@@ -1,4 +1,4 @@
-"""Story timeline (qa/news/timeline.py): date resolution, the checks, one event once, the order, and the wiring
+"""Story timeline (qa/news/timeline/): date resolution, the checks, one event once, the order, and the wiring
 (Assistant.timeline, ``python -m qa timeline``, the app's controller and rendering) with a scripted chat model
 over real OrangeSum articles (tests/fixtures/orangesum-120.jsonl.gz); one end-to-end test with the real model.
 
