@@ -176,11 +176,12 @@ def run_process(*args: str, store: Path, timeout: float = 600, env: dict | None 
                           timeout=timeout)
 
 
-def run_cli(*args: str, store: Path, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(*args: str, store: Path | None = None, timeout: float = 600,
+            env: dict | None = None) -> subprocess.CompletedProcess:
     """Run ``python ingest.py ...`` or ``python -m qa ...`` in this process: the same ``main`` with the same
-    arguments, environment (``QA_STORE_DIR`` and ``env`` set for the call, the settings read afresh) and output
-    streams, and its exit status, without starting an interpreter and loading the models again (about 5 s a
-    call). ``timeout`` is not enforced here; :func:`run_process` starts a real process."""
+    arguments, environment (``QA_STORE_DIR`` when ``store`` is given and ``env`` set for the call, the settings
+    read afresh) and output streams, and its exit status, without starting an interpreter and loading the models
+    again (about 5 s a call). ``timeout`` is not enforced here; :func:`run_process` starts a real process."""
     import contextlib
     import io
 
@@ -197,7 +198,7 @@ def run_cli(*args: str, store: Path, timeout: float = 600, env: dict | None = No
     else:
         return run_process(*args, store=store, timeout=timeout, env=env)
     saved = dict(os.environ)
-    os.environ.update({"QA_STORE_DIR": str(store), **(env or {})})
+    os.environ.update({**({"QA_STORE_DIR": str(store)} if store is not None else {}), **(env or {})})
     get_settings.cache_clear()
     out, err = io.StringIO(), io.StringIO()
     try:
@@ -221,7 +222,7 @@ def ctrl_c_as_in_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-# ---------------------------------------------------------------- the command line in this process
+# ---------------------------------------------------------------- a small store, and its command lines
 
 ARTICLES = [
     {"id": f"lyon-{i}", "title": f"Lyon vote son budget numéro {i}",
@@ -231,22 +232,16 @@ ARTICLES = [
 ]
 
 
-def ingest(*args: str, store: Path, capsys) -> tuple[int, str, str]:
-    """``python ingest.py ...`` in this process (the embedder stays loaded between calls)."""
-    import ingest as ingest_cli
-
-    code = ingest_cli.main(["--quiet", "--store", str(store), *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
+def ingest(*args: str, store: Path) -> tuple[int, str, str]:
+    """``python ingest.py --quiet --store STORE ...`` in this process (:func:`run_cli`): exit status, out, err."""
+    done = run_cli("ingest.py", "--quiet", "--store", str(store), *args, store=store)
+    return done.returncode, done.stdout, done.stderr
 
 
-def qa(*args: str, capsys) -> tuple[int, str, str]:
-    """``python -m qa ...`` in this process."""
-    from qa.cli.main import main as qa_main
-
-    code = qa_main(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
+def qa(*args: str) -> tuple[int, str, str]:
+    """``python -m qa ...`` in this process (:func:`run_cli`): exit status, out, err."""
+    done = run_cli("-m", "qa", *args)
+    return done.returncode, done.stdout, done.stderr
 
 
 def one_line_error(err: str) -> str:
@@ -256,9 +251,10 @@ def one_line_error(err: str) -> str:
 
 
 @pytest.fixture
-def store(tmp_path, capsys) -> Path:
+def store(tmp_path) -> Path:
+    """A store of the four :data:`ARTICLES`."""
     good = write_jsonl(tmp_path / "good.jsonl", ARTICLES)
-    code, _, err = ingest(str(good), store=tmp_path / "store", capsys=capsys)
+    code, _, err = ingest(str(good), store=tmp_path / "store")
     assert code == 0, err
     return tmp_path / "store"
 

@@ -74,7 +74,7 @@ def test_real_articles_are_cut_as_before():
         assert [c.text for c in chunk_article(article, size=220, overlap=60)] == reference.split_text(record["text"])
 
 
-def test_one_huge_article_does_not_hold_up_the_others(tmp_path, capsys, monkeypatch):
+def test_one_huge_article_does_not_hold_up_the_others(tmp_path, monkeypatch):
     monkeypatch.setenv("QA_MAX_CHUNKS_PER_ARTICLE", "20")
     from qa.settings import get_settings
 
@@ -85,7 +85,7 @@ def test_one_huge_article_does_not_hold_up_the_others(tmp_path, capsys, monkeypa
         (folder / "huge.txt").write_text("Bla\n\n" + "\n\n".join([MEGABYTE_OF_BLA[:900_000]] * 5), encoding="utf-8")
         write_jsonl(folder / "good.jsonl", ARTICLES[:2])
         started = time.perf_counter()
-        code, out, err = ingest(str(folder), store=tmp_path / "store", capsys=capsys)
+        code, out, err = ingest(str(folder), store=tmp_path / "store")
         seconds = time.perf_counter() - started
         assistant = Assistant(store_dir=tmp_path / "store")
         stored = {a.id: a for a in assistant.articles()}
@@ -122,14 +122,14 @@ def test_an_ingestion_stopped_early_keeps_its_first_articles(tmp_path):
     assert len(assistant.articles()) >= 16
 
 
-def test_a_link_loop_in_a_folder_is_named(tmp_path, capsys):
+def test_a_link_loop_in_a_folder_is_named(tmp_path):
     folder = tmp_path / "articles"
     (folder / "sub").mkdir(parents=True)
     (folder / "sub" / "again").symlink_to(folder, target_is_directory=True)
     (folder / "dangling.txt").symlink_to(folder / "nowhere.txt")
     (folder / "sub" / "one.txt").write_text("Budget de Lyon\n\nLe conseil de Lyon a voté un budget.\n",
                                             encoding="utf-8")
-    code, out, err = ingest(str(folder), store=tmp_path / "store", capsys=capsys)
+    code, out, err = ingest(str(folder), store=tmp_path / "store")
     failed = [line for line in err.splitlines() if line.startswith("failed:")]
     assert code == 1 and "1 added" in out
     assert any(f"{folder}/sub/again: a link to {folder}, a folder already read (a loop): not followed" in line
@@ -137,35 +137,35 @@ def test_a_link_loop_in_a_folder_is_named(tmp_path, capsys):
     assert any("dangling.txt: a link to nothing" in line for line in failed)
 
 
-def test_duplicates_are_listed_at_most_fifty_a_file(tmp_path, capsys):
+def test_duplicates_are_listed_at_most_fifty_a_file(tmp_path):
     records = [ARTICLES[0]] + [dict(ARTICLES[0], id=f"copy-{i}") for i in range(80)]
     source = write_jsonl(tmp_path / "copies.jsonl", records)
-    code, out, err = ingest(str(source), store=tmp_path / "store", capsys=capsys)
+    code, out, err = ingest(str(source), store=tmp_path / "store")
     lines = [line for line in err.splitlines() if line.startswith("duplicate:")]
     assert code == 0 and "80 duplicates" in out
     assert len(lines) == 51 and lines[-1] == f"duplicate: 30 more in {tmp_path.name}/{source.name} (not listed)"
 
 
-def test_a_text_that_is_not_a_string_says_what_it_is(tmp_path, capsys):
+def test_a_text_that_is_not_a_string_says_what_it_is(tmp_path):
     source = write_jsonl(tmp_path / "odd.jsonl", [{"id": "n", "text": 42}, {"id": "l", "text": ["a", "b"]},
                                                   {"id": "none"}, ARTICLES[0]])
-    code, _, err = ingest(str(source), store=tmp_path / "store", capsys=capsys)
+    code, _, err = ingest(str(source), store=tmp_path / "store")
     assert code == 1
     assert f"{source}:1: its 'text' is a number, not a string" in err
     assert f"{source}:2: its 'text' is a list, not a string" in err
     assert f"{source}:3: record has no 'text'" in err
 
 
-def test_an_interrupted_first_ingestion_is_not_called_another_embedder(store, capsys):
+def test_an_interrupted_first_ingestion_is_not_called_another_embedder(store):
     """Killed at the moment of Chroma's commit in a first ingestion: chunks, no article, no embedder recorded."""
     with sqlite3.connect(store / "articles.sqlite3") as db:
         db.execute("DELETE FROM articles")
         db.execute("DELETE FROM meta WHERE key = 'embedder'")
-    code, out, _ = qa("doctor", "--store", str(store), capsys=capsys)
+    code, out, _ = qa("doctor", "--store", str(store))
     assert code == 1 and "built with None" not in out and "--rebuild" not in out
     assert "ok    embedder recorded: none yet (the first ingestion was interrupted" in out
     assert "chunks of 4 articles that are not stored" in out and "run it again, or --repair" in out
-    code, out, _ = qa("doctor", "--store", str(store), "--repair", capsys=capsys)
+    code, out, _ = qa("doctor", "--store", str(store), "--repair")
     assert code == 0 and "The store is sound." in out, out
 
 

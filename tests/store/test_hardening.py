@@ -23,31 +23,31 @@ from tests.store.conftest import damage, mount, read_only_view
 # ---------------------------------------------------------------- inputs
 
 
-def test_corrupt_gzip_keeps_the_other_files_and_the_records_before(tmp_path, capsys):
+def test_corrupt_gzip_keeps_the_other_files_and_the_records_before(tmp_path):
     good = write_jsonl(tmp_path / "good.jsonl", ARTICLES[:2])
     lines = "".join(json.dumps(r) + "\n" for r in ARTICLES[2:]).encode()
     data = gzip.compress(lines * 200)
     (tmp_path / "corrupt.jsonl.gz").write_bytes(data[:len(data) // 2] + os.urandom(3000))
-    code, out, err = ingest(str(good), str(tmp_path / "corrupt.jsonl.gz"), store=tmp_path / "store", capsys=capsys)
+    code, out, err = ingest(str(good), str(tmp_path / "corrupt.jsonl.gz"), store=tmp_path / "store")
     assert code == 1 and "Traceback" not in err
     assert "corrupt.jsonl.gz" in err and "corrupt gzip data" in err and "reading stopped" in err
     stored = {a.id for a in Assistant(store_dir=tmp_path / "store").articles()}
     assert stored == {a["id"] for a in ARTICLES}  # the good file, and the records before the corrupt part
 
 
-def test_gzip_bomb_is_refused_quickly_with_its_bound(tmp_path, capsys):
+def test_gzip_bomb_is_refused_quickly_with_its_bound(tmp_path):
     with gzip.open(tmp_path / "bomb.jsonl.gz", "wb") as handle:
         for _ in range(100):
             handle.write(b'{"id": "x"}\n' * 10_000)  # 12 MB of records without text, ~25 KB compressed
     good = write_jsonl(tmp_path / "good.jsonl", ARTICLES[:1])
-    code, _, err = ingest(str(tmp_path / "bomb.jsonl.gz"), str(good), store=tmp_path / "store", capsys=capsys)
+    code, _, err = ingest(str(tmp_path / "bomb.jsonl.gz"), str(good), store=tmp_path / "store")
     assert code == 1 and "Traceback" not in err
     assert "bomb.jsonl.gz: expands more than 100 times its size" in err
     assert err.count("record has no 'text'") == 50 and "more records failed (not listed)" in err
     assert [a.id for a in Assistant(store_dir=tmp_path / "store").articles()] == ["lyon-0"]
 
 
-def test_expanded_size_and_line_length_are_bounded(tmp_path, capsys, monkeypatch):
+def test_expanded_size_and_line_length_are_bounded(tmp_path, monkeypatch):
     monkeypatch.setenv("QA_MAX_LINE_KB", "4")
     monkeypatch.setenv("QA_MAX_EXPANDED_MB", "0.02")
     from qa.settings import get_settings
@@ -59,7 +59,7 @@ def test_expanded_size_and_line_length_are_bounded(tmp_path, capsys, monkeypatch
         (tmp_path / "one-line.txt").write_text("Titre\n" + "x" * 6000, encoding="utf-8")
         big = [dict(ARTICLES[0], id=f"big-{i}", title=f"Big {i}", text=ARTICLES[0]["text"] + f" {i}") for i in range(120)]
         write_jsonl(tmp_path / "big.jsonl", big)
-        code, _, err = ingest(str(tmp_path), store=tmp_path / "store", capsys=capsys)
+        code, _, err = ingest(str(tmp_path), store=tmp_path / "store")
         stored = {a.id for a in Assistant(store_dir=tmp_path / "store").articles()}
     finally:
         monkeypatch.undo()
@@ -71,14 +71,14 @@ def test_expanded_size_and_line_length_are_bounded(tmp_path, capsys, monkeypatch
     assert {"lyon-0", "lyon-1", "big-0"} <= stored and "long" not in stored and "big-119" not in stored
 
 
-def test_names_notes_and_duplicates(tmp_path, capsys):
+def test_names_notes_and_duplicates(tmp_path):
     folder = tmp_path / "articles"
     folder.mkdir()
     (folder / "README.md").write_text("Sample articles\n\nWhat this folder holds.\n", encoding="utf-8")
     (folder / "evil\nadded: 99 articles.txt").write_text(
         "Budget de Lyon\n\nLe conseil municipal de Lyon a voté un budget de 3 millions d'euros.\n", encoding="utf-8")
     write_jsonl(folder / "a.jsonl", [ARTICLES[0], dict(ARTICLES[0], id="copy-of-lyon-0")])
-    code, out, err = ingest(str(folder), store=tmp_path / "store", capsys=capsys)
+    code, out, err = ingest(str(folder), store=tmp_path / "store")
     assert code == 0, err
     assert "duplicate: " in err and "a.jsonl:2 (id copy-of-lyon-0) has the same text as stored article lyon-0" in err
     ids = [a.id for a in Assistant(store_dir=tmp_path / "store").articles()]
@@ -86,14 +86,14 @@ def test_names_notes_and_duplicates(tmp_path, capsys):
     assert any(i.endswith("evil\\nadded: 99 articles.txt") for i in ids)  # escaped: one line in any report
 
 
-def test_the_embedder_hint_names_a_setting_that_works(store, capsys, monkeypatch):
+def test_the_embedder_hint_names_a_setting_that_works(store, monkeypatch):
     from qa.models.embeddings import embedder_setting
 
     assert embedder_setting("sentence-transformers/all-MiniLM-L6-v2") == "all-minilm-l6-v2"
     assert embedder_setting("use-multilingual-v3") == "use-multilingual"
     with sqlite3.connect(store / "articles.sqlite3") as db:
         db.execute("UPDATE meta SET value = 'sentence-transformers/all-MiniLM-L6-v2' WHERE key = 'embedder'")
-    code, _, err = qa("articles", "--store", str(store), capsys=capsys)
+    code, _, err = qa("articles", "--store", str(store))
     assert code == 2 and "QA_EMBEDDER=all-minilm-l6-v2" in one_line_error(err)
 
 
@@ -101,16 +101,16 @@ def test_the_embedder_hint_names_a_setting_that_works(store, capsys, monkeypatch
 
 
 @pytest.mark.parametrize("damaged", ["articles.sqlite3", "chroma.sqlite3"])
-def test_a_damaged_store_is_named_then_repaired(store, capsys, damaged):
+def test_a_damaged_store_is_named_then_repaired(store, damaged):
     Assistant(store_dir=store).store.close()
     damage(store / damaged, 4096 if damaged == "articles.sqlite3" else 8192)
     for command in (["articles"], ["retrieve", "budget de Lyon"]):
-        code, _, err = qa(*command, "--store", str(store), capsys=capsys)
+        code, _, err = qa(*command, "--store", str(store))
         assert code == 2 and f"The store at {store} is damaged" in one_line_error(err), err
         assert "python -m qa doctor" in err
-    code, out, _ = qa("doctor", "--store", str(store), capsys=capsys)
+    code, out, _ = qa("doctor", "--store", str(store))
     assert code == 1 and "FAIL" in out and "--repair" in out
-    code, out, _ = qa("doctor", "--store", str(store), "--repair", capsys=capsys)
+    code, out, _ = qa("doctor", "--store", str(store), "--repair")
     assert code == 0 and "The store is sound." in out, out
     assert any(p.name.startswith(("articles.sqlite3.damaged-", "chroma.damaged-")) for p in store.iterdir())
     assistant = Assistant(store_dir=store)
@@ -118,40 +118,40 @@ def test_a_damaged_store_is_named_then_repaired(store, capsys, damaged):
     assert assistant.retrieve("budget des pistes cyclables du quartier 2", k=1)[0].article_id == "lyon-2"
 
 
-def test_chunks_of_an_uncommitted_article_are_never_returned_and_doctor_removes_them(store, capsys):
+def test_chunks_of_an_uncommitted_article_are_never_returned_and_doctor_removes_them(store):
     assistant = Assistant(store_dir=store)
     with sqlite3.connect(store / "articles.sqlite3") as db:  # as if killed after the chunks, before the row
         db.execute("DELETE FROM articles WHERE id = 'lyon-3'")
     passages = assistant.retrieve("budget des pistes cyclables du quartier 3", k=5)
     assert passages and "lyon-3" not in {p.article_id for p in passages}
-    code, out, _ = qa("doctor", "--store", str(store), capsys=capsys)
+    code, out, _ = qa("doctor", "--store", str(store))
     assert code == 1 and "chunks of 1 articles that are not stored: lyon-3" in out
-    code, out, _ = qa("doctor", "--store", str(store), "--repair", capsys=capsys)
+    code, out, _ = qa("doctor", "--store", str(store), "--repair")
     assert code == 0 and "removed 1 chunks of articles that are not stored" in out
 
 
-def test_an_article_whose_chunks_are_missing_is_re_embedded(store, capsys):
+def test_an_article_whose_chunks_are_missing_is_re_embedded(store):
     assistant = Assistant(store_dir=store)
     assistant.store.delete_chunks(["lyon-1::0"])
-    code, out, _ = qa("doctor", "--store", str(store), "--repair", capsys=capsys)
+    code, out, _ = qa("doctor", "--store", str(store), "--repair")
     assert code == 0 and "re-embedded 1 articles whose chunks were missing" in out
     assert Assistant(store_dir=store).retrieve("quartier 1", k=1)[0].article_id == "lyon-1"
 
 
-def test_a_read_only_store_can_be_read_not_changed(store, tmp_path, capsys):
+def test_a_read_only_store_can_be_read_not_changed(store, tmp_path):
     from tests.scripted import Scripted
 
     with read_only_view(store, tmp_path) as view:
-        code, out, err = qa("articles", "--store", str(view), "--json", capsys=capsys)
+        code, out, err = qa("articles", "--store", str(view), "--json")
         assert code == 0 and {a["id"] for a in json.loads(out)} == {a["id"] for a in ARTICLES}
-        code, out, _ = qa("retrieve", "--store", str(view), "--json", "budget du quartier 2", capsys=capsys)
+        code, out, _ = qa("retrieve", "--store", str(view), "--json", "budget du quartier 2")
         assert code == 0 and json.loads(out)[0]["article_id"] == "lyon-2"
         assistant = Assistant(store_dir=view)
         assistant.__dict__["llm"] = Scripted(script=lambda prompt, n: "Lyon a voté un budget de 12 millions d'euros.")
         summary = assistant.summarize("lyon-2", style="abstract")
         assert summary.summary == "Lyon a voté un budget de 12 millions d'euros." and not summary.cached
         assert assistant.cached_summary("lyon-2", style="abstract") is None  # not cached: nothing written
-        code, _, err = ingest("--delete", "lyon-0", store=view, capsys=capsys)
+        code, _, err = ingest("--delete", "lyon-0", store=view)
         assert code == 2 and "is read-only: it can be searched and read, not changed" in one_line_error(err)
     assert (store / "articles.sqlite3").exists() and len(Assistant(store_dir=store).articles()) == 4
 
