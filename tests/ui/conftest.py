@@ -198,8 +198,6 @@ GOOD_ARTICLE = (
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (set QA_CHROMIUM)")
     folder = tmp_path_factory.mktemp("ui-browser")
     assistant = make_assistant(folder)
     model = os.environ.get("QA_UI_TEST_MODEL")
@@ -211,9 +209,12 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(app):
+def browser():
+    """Headless Chromium (Debian's, or ``QA_CHROMIUM``); the test skips where there is none."""
     from playwright.sync_api import sync_playwright
 
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (set QA_CHROMIUM)")
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -254,5 +255,16 @@ def shot(page, name: str) -> Path:
 
 def open_tab(page, name: str) -> None:
     page.get_by_role("tab", name=name).click()
+
+
+def open_from_library(page, query: str, title: str, timeout: float | None = None) -> None:
+    """Search the library for ``query``, click the row of the article titled ``title`` and wait for the reader to
+    show it."""
+    open_tab(page, "Library")
+    page.fill("#nd-search textarea, #nd-search input", query)
+    row = page.locator("#nd-table .virtual-row", has_text=title).first
+    row.wait_for(timeout=timeout)
+    row.click()
+    page.wait_for_selector(f"#nd-article .nd-article-title:has-text('{title}')", timeout=timeout)
 
 

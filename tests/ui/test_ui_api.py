@@ -26,6 +26,7 @@ pytestmark = [  # pandas deprecations inside Gradio's queue statistics
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
 ]
 
+
 @pytest.fixture(scope="module")
 def scripted_store(tmp_path_factory):
     """Its own store: these tests write a summary, which the shared store's readers must not find made."""

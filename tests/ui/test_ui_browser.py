@@ -15,7 +15,8 @@ import shutil
 import pytest
 
 from tests.conftest import ROOT, SAMPLES, write_jsonl
-from tests.ui.conftest import ANSWER_TIMEOUT, ARTIFACTS, BRIDGE_QUESTION, GOOD_ARTICLE, idle, open_tab, shot, start_app
+from tests.ui.conftest import (ANSWER_TIMEOUT, ARTIFACTS, BRIDGE_QUESTION, GOOD_ARTICLE, idle, open_from_library,
+                               open_tab, shot, start_app)
 
 pytestmark = [
     pytest.mark.slow,  # the small bundled model answers in a real browser
@@ -105,12 +106,7 @@ def test_a_failure_is_a_clear_message_not_a_stack_trace(page):
 
 
 def test_open_an_article_and_get_its_summary(page, app):
-    open_tab(page, "Library")
-    page.fill("#nd-search textarea, #nd-search input", "Riverton")
-    row = page.locator("#nd-table .virtual-row", has_text="Riverton opens its new harbour bridge").first
-    row.wait_for()
-    row.click()
-    page.wait_for_selector("#nd-article .nd-article-title:has-text('Riverton opens its new harbour bridge')")
+    open_from_library(page, "Riverton", "Riverton opens its new harbour bridge")
     assert "420 metres" in page.locator("#nd-article").inner_text()
     page.locator("#nd-style input").click()
     page.get_by_role("option", name="Headline (1 sentence)").click()
@@ -144,12 +140,7 @@ def test_upload_a_file_and_see_it_in_the_library(page, app):
     page.wait_for_function(f"Number(document.querySelector('#nd-status .nd-count-articles').innerText) > {before}")
     page.wait_for_timeout(300)
     shot(page, "upload")
-    open_tab(page, "Library")
-    page.fill("#nd-search textarea, #nd-search input", "seaside")
-    library_row = page.locator("#nd-table .virtual-row", has_text="Seaside library reopens after repairs").first
-    library_row.wait_for()
-    library_row.click()
-    page.wait_for_selector("#nd-article .nd-article-title:has-text('Seaside library reopens')")
+    open_from_library(page, "seaside", "Seaside library reopens after repairs")
     shot(page, "library-after-upload")
     # and it can be deleted (after a confirmation)
     page.once("dialog", lambda dialog: dialog.accept())
@@ -200,13 +191,7 @@ def test_the_page_stays_usable_while_a_long_ingestion_runs(page, app):
     shot_path = ARTIFACTS / "ui-upload-progress.png"
     page.screenshot(path=str(shot_path))
     # meanwhile, in the library
-    open_tab(page, "Library")
-    page.fill("#nd-search textarea, #nd-search input", "Riverton")
-    row = page.locator("#nd-table .virtual-row", has_text="Riverton opens its new harbour bridge").first
-    row.wait_for(timeout=15_000)
-    row.click()
-    page.wait_for_selector("#nd-article .nd-article-title:has-text('Riverton opens its new harbour bridge')",
-                           timeout=15_000)
+    open_from_library(page, "Riverton", "Riverton opens its new harbour bridge", timeout=15_000)
     open_tab(page, "Add articles")
     assert page.locator("#nd-ingest-results .nd-progress").count() == 1, "the ingestion ended before the library " \
         "was used: make the collection larger for this machine"

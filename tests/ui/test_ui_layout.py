@@ -15,13 +15,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.ui.conftest import newsroom, scripted_assistant, start_app
+from tests.ui.conftest import ARTIFACTS, idle, newsroom, scripted_assistant, start_app
 
 pytestmark = [pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
               pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
 
-CHROMIUM = os.environ.get("QA_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
 DOCS_IMG = ROOT / "docs" / "img"
 TABS = ["Ask", "Library", "Timeline", "Check a draft", "Brief", "Quotes", "Add articles"]
 LONG_QUESTION = "How long is the bridge, in words?"
@@ -62,8 +60,6 @@ MEASURE = """() => {
 
 @pytest.fixture(scope="module")
 def app_url(scripted_store):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (set QA_CHROMIUM)")
     assistant, model = scripted_assistant(scripted_store, script=script)
     model.token_delay = 0.01  # written token by token, as the local model writes
     demo, url = start_app(assistant)
@@ -71,21 +67,8 @@ def app_url(scripted_store):
     demo.close()
 
 
-@pytest.fixture(scope="module")
-def browser(app_url):
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield chromium
-        chromium.close()
-
-
 def settle(page) -> None:
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=status-tracker]')]"
-                           ".every(e => e.classList.contains('hide'))", timeout=30_000)
+    idle(page)
     time.sleep(0.5)  # the layout settles (the tab bar measures its tabs after rendering)
 
 
