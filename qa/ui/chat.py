@@ -20,7 +20,7 @@ from qa.models.stop import StopSignal, Stopped
 from qa.answers.transcript import conversation_markdown
 from qa.ui.gate import BusyError, Waiting
 from qa.ui.layout import new_session
-from qa.ui.render import (error_html, friendly_error, md_safe, render_answer_markdown, render_busy,
+from qa.ui.render import (error_html, friendly_error, md_safe, reading_step, render_answer_markdown, render_busy,
                           render_filters_note, render_sources, render_step, render_stopped, render_waiting)
 from qa.ui.start import render_overview
 
@@ -105,9 +105,7 @@ class AskEvents:
                 if isinstance(item, Waiting):  # its turn has come: the wait is not the answer's time
                     started = time.perf_counter()
                 elif isinstance(item, Found):  # the passages found: said while the model reads them
-                    n, articles = len(item.passages), len({x.article_id for x in item.passages})
-                    step = (f"Reading {n} passage{'s' if n != 1 else ''} of {articles} "
-                            f"article{'s' if articles != 1 else ''}…") if n else "No passage found…"
+                    step = reading_step(item)
                     checked_after = signal.calls_ended
                 elif isinstance(item, dict):
                     answer = item

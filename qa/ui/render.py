@@ -112,13 +112,12 @@ def render_busy(message: str) -> str:
     return f'<div class="nd-busy" role="status">{esc(message)}</div>'
 
 
-def render_reading(found) -> str:
-    """The chat bubble while the model reads what was found (a :class:`qa.answers.results.Found`)."""
+def reading_step(found) -> str:
+    """The step said while the model reads what was found (a :class:`qa.answers.results.Found`)."""
     n, articles = len(found.passages), len({p.article_id for p in found.passages})
     if not n:
-        return '<span class="nd-thinking">No passage found…</span>'
-    return (f'<span class="nd-thinking">Reading {n} passage{"s" if n != 1 else ""} of {articles} '
-            f'article{"s" if articles != 1 else ""}…</span>')
+        return "No passage found…"
+    return f"Reading {n} passage{'s' if n != 1 else ''} of {articles} article{'s' if articles != 1 else ''}…"
 
 
 def render_step(step: str, seconds: float) -> str:
